@@ -1,0 +1,174 @@
+package lambda
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/grafana/sobek"
+)
+
+// lambdaClient is one JS LambdaClient.
+type lambdaClient struct {
+	mi     *ModuleInstance
+	native *nativeClient
+}
+
+// newLambdaClient is `new LambdaClient(awsConfig[, {timeout, maxAttempts}])`.
+// It validates and creates the native client; no I/O happens until the
+// first invoke.
+func (mi *ModuleInstance) newLambdaClient(call sobek.ConstructorCall) *sobek.Object {
+	rt := mi.runtime()
+	arg := call.Argument(0)
+	if _, ok := arg.(*sobek.Object); !ok {
+		panic(rt.NewTypeError("LambdaClient: expected an AWSConfig as the first argument " +
+			"(new LambdaClient(new AWSConfig({ region, accessKeyId, secretAccessKey }))), got " + describe(arg)))
+	}
+	cfg, err := readClientConfig(arg)
+	if err != nil {
+		panic(mi.errors.invalidConfig("invalid AWS configuration: " + err.Error()))
+	}
+	if err := readClientOptions(call.Argument(1), cfg); err != nil {
+		panic(rt.NewTypeError("LambdaClient: " + err.Error()))
+	}
+	native, rej := newNativeClient(cfg.json())
+	if rej != nil {
+		panic(mi.errors.fromOutcome(decodeRejection(rej)))
+	}
+	client := &lambdaClient{mi: mi, native: native}
+	_ = call.This.Set("invoke", client.invoke)
+	return nil
+}
+
+// invocationOptions are the keys invoke's third argument may have.
+var invocationOptions = map[string]func(*invokeRequest, string){
+	"invocationType": func(r *invokeRequest, v string) { r.InvocationType = v },
+	"logType":        func(r *invokeRequest, v string) { r.LogType = v },
+	"clientContext":  func(r *invokeRequest, v string) { r.ClientContext = v },
+	"qualifier":      func(r *invokeRequest, v string) { r.Qualifier = v },
+}
+
+// invalidArgument is a script error found before anything was sent.
+type invalidArgument struct {
+	field, message string
+}
+
+func (e *invalidArgument) Error() string { return e.message }
+
+func readInvokeArgs(name, payload, options sobek.Value) (*invokeRequest, *invalidArgument) {
+	functionName, ok := name.Export().(string)
+	if !ok || name == nil {
+		return nil, &invalidArgument{"name", "invoke: the function name must be a string, got " + describe(name)}
+	}
+	req := &invokeRequest{FunctionName: functionName}
+	switch p := payload.Export().(type) {
+	case nil: // undefined or null: an empty payload, as k6-jslib-aws sends
+	case string:
+		req.Payload = []byte(p)
+	case sobek.ArrayBuffer:
+		req.Payload = p.Bytes()
+	default:
+		return nil, &invalidArgument{"payload", "invoke: the payload must be a string " +
+			"(for example JSON.stringify({ x: 1 })) or an ArrayBuffer, got " + describe(payload)}
+	}
+	if options == nil || sobek.IsUndefined(options) || sobek.IsNull(options) {
+		return req, nil
+	}
+	obj, ok := options.(*sobek.Object)
+	if !ok {
+		return nil, &invalidArgument{"options", "invoke: options must be an object, got " + describe(options)}
+	}
+	for _, key := range obj.Keys() {
+		set, known := invocationOptions[key]
+		if !known {
+			return nil, &invalidArgument{key, fmt.Sprintf(
+				"invoke: unknown option %q; known options: invocationType, logType, clientContext, qualifier", key)}
+		}
+		value, err := optionalString(obj, key)
+		if err != nil {
+			return nil, &invalidArgument{key, "invoke: " + err.Error()}
+		}
+		if value != nil {
+			set(req, *value)
+		}
+	}
+	return req, nil
+}
+
+// invoke is `client.invoke(name, payload[, options])`: a Promise of the
+// InvocationResponse. The promise always settles on the VU's event loop.
+func (c *lambdaClient) invoke(name, payload, options sobek.Value) *sobek.Promise {
+	mi := c.mi
+	rt := mi.runtime()
+	promise, resolve, reject := rt.NewPromise()
+
+	req, bad := readInvokeArgs(name, payload, options)
+	if bad != nil {
+		_ = reject(mi.errors.invalidInvocation(bad.field, bad.message))
+		return promise
+	}
+	ctx := mi.vu.Context()
+	if err := ctx.Err(); err != nil {
+		_ = reject(mi.errors.plain("CancelledError", "invoke: the VU is stopping: "+err.Error()))
+		return promise
+	}
+
+	enqueue := mi.vu.RegisterCallback()
+	var flight *inFlight
+	var stopCancelling func() bool
+	onComplete := func(data []byte) {
+		result := decodeOutcome(data) // off the VU goroutine: keep its work small
+		enqueue(func() error {
+			stopCancelling()
+			flight.release()
+			c.settle(result, resolve, reject)
+			return nil
+		})
+	}
+	flight, rej := c.native.start(req, onComplete)
+	if rej != nil {
+		enqueue(func() error { return nil })
+		_ = reject(mi.errors.fromOutcome(decodeRejection(rej)))
+		return promise
+	}
+	// When the VU stops (end of test, scenario's gracefulStop), the
+	// invocation is cancelled and completes with a CancelledError, so the
+	// event loop is never left waiting for it.
+	stopCancelling = context.AfterFunc(ctx, flight.cancel)
+	return promise
+}
+
+// settle resolves or rejects the promise with an outcome, on the event loop.
+func (c *lambdaClient) settle(o *outcome, resolve, reject func(any) error) {
+	errors := c.mi.errors
+	if o.Error != nil {
+		_ = reject(errors.fromOutcome(o.Error))
+		return
+	}
+	response := c.responseObject(o)
+	if o.FunctionError == nil {
+		_ = resolve(response)
+		return
+	}
+	// As k6-jslib-aws: "<X-Amz-Function-Error>: <payload>", with the response.
+	err := errors.construct("LambdaInvocationError", *o.FunctionError+": "+o.Payload, response)
+	_ = err.Set("functionError", *o.FunctionError)
+	_ = reject(err)
+}
+
+// responseObject is the k6-jslib-aws InvocationResponse.
+func (c *lambdaClient) responseObject(o *outcome) *sobek.Object {
+	rt := c.mi.runtime()
+	obj := rt.NewObject()
+	_ = obj.Set("statusCode", o.StatusCode)
+	_ = obj.Set("executedVersion", optionalValue(rt, o.ExecutedVersion))
+	_ = obj.Set("logResult", optionalValue(rt, o.LogResult))
+	_ = obj.Set("payload", o.Payload)
+	return obj
+}
+
+func optionalValue(rt *sobek.Runtime, s *string) sobek.Value {
+	if s == nil {
+		return sobek.Undefined()
+	}
+	return rt.ToValue(*s)
+}

@@ -1,0 +1,111 @@
+package lambda
+
+import (
+	_ "embed"
+	"fmt"
+	"sync"
+
+	"github.com/grafana/sobek"
+)
+
+//go:embed errors.js
+var errorsSource string
+
+// The error classes are compiled once per process and evaluated once per VU.
+var compileErrorClasses = sync.OnceValues(func() (*sobek.Program, error) {
+	return sobek.Compile("k6/x/lambda/errors.js", errorsSource, true)
+})
+
+// errorClasses are one VU's JS error constructors.
+type errorClasses struct {
+	rt      *sobek.Runtime
+	exports map[string]sobek.Value
+}
+
+func newErrorClasses(rt *sobek.Runtime) (*errorClasses, error) {
+	program, err := compileErrorClasses()
+	if err != nil {
+		return nil, fmt.Errorf("xk6-lambda: compiling errors.js: %w", err)
+	}
+	value, err := rt.RunProgram(program)
+	if err != nil {
+		return nil, fmt.Errorf("xk6-lambda: evaluating errors.js: %w", err)
+	}
+	obj := value.ToObject(rt)
+	classes := &errorClasses{rt: rt, exports: map[string]sobek.Value{}}
+	for _, key := range obj.Keys() {
+		classes.exports[key] = obj.Get(key)
+	}
+	return classes, nil
+}
+
+// construct calls `new <class>(args...)`. The classes are our own code, so
+// a failure here is a bug: it degrades to a plain Error rather than panic.
+func (c *errorClasses) construct(class string, args ...any) *sobek.Object {
+	values := make([]sobek.Value, len(args))
+	for i, arg := range args {
+		values[i] = c.rt.ToValue(arg)
+	}
+	obj, err := c.rt.New(c.exports[class], values...)
+	if err != nil {
+		return c.rt.NewGoError(fmt.Errorf("%s: %v", class, args))
+	}
+	return obj
+}
+
+// plain builds an Error with a given name, for kinds with no class.
+func (c *errorClasses) plain(name, message string) *sobek.Object {
+	obj := c.rt.NewGoError(fmt.Errorf("%s", message))
+	_ = obj.Set("name", name)
+	return obj
+}
+
+func (c *errorClasses) invalidConfig(message string) *sobek.Object {
+	return c.construct("InvalidAWSConfigError", message)
+}
+
+func (c *errorClasses) invalidInvocation(field, message string) *sobek.Object {
+	return c.construct("InvalidInvocationError", message, field)
+}
+
+// signatureCodes are the service errors k6-jslib-aws raises as InvalidSignatureError.
+var signatureCodes = map[string]bool{
+	"InvalidSignatureException":    true,
+	"AuthorizationHeaderMalformed": true,
+}
+
+// fromOutcome builds the JS error for a failed invocation.
+func (c *errorClasses) fromOutcome(e *outcomeError) *sobek.Object {
+	switch e.Kind {
+	case kindValidation:
+		return c.invalidInvocation(e.Field, e.Message)
+	case kindConfig:
+		return c.invalidConfig(e.Message)
+	case kindService:
+		code, _ := e.Code.(string)
+		var obj *sobek.Object
+		if signatureCodes[code] {
+			obj = c.construct("InvalidSignatureError", e.Message, code)
+		} else {
+			// An AWSError whose name is the AWS type, so that scripts can
+			// test err.name === 'ResourceNotFoundException'.
+			obj = c.construct("AWSError", e.Message, code)
+			_ = obj.Set("name", e.Name)
+		}
+		_ = obj.Set("statusCode", e.StatusCode)
+		if e.RequestID != "" {
+			_ = obj.Set("requestId", e.RequestID)
+		}
+		return obj
+	case kindNetwork:
+		code := e.Code
+		if f, ok := code.(float64); ok {
+			code = int64(f)
+		}
+		return c.construct("NetworkError", e.Message, e.Name, code)
+	default:
+		obj := c.plain(e.Name, e.Message)
+		_ = obj.Set("code", e.Code)
+		return obj
+	}
+}

@@ -1,0 +1,60 @@
+// Package lambda is the k6 extension `k6/x/lambda`: AWS Lambda Invoke from
+// k6 scripts, backed by the Rust core linked in through bridge.go.
+package lambda
+
+import (
+	"github.com/grafana/sobek"
+	"go.k6.io/k6/js/common"
+	"go.k6.io/k6/js/modules"
+)
+
+// ImportPath is the name scripts import.
+const ImportPath = "k6/x/lambda"
+
+func init() {
+	modules.Register(ImportPath, new(RootModule))
+}
+
+// RootModule is the process-wide module; it makes one instance per VU.
+type RootModule struct{}
+
+// ModuleInstance is the module as one VU sees it.
+type ModuleInstance struct {
+	vu      modules.VU
+	errors  *errorClasses
+	exports map[string]any
+}
+
+var (
+	_ modules.Module   = (*RootModule)(nil)
+	_ modules.Instance = (*ModuleInstance)(nil)
+)
+
+// NewModuleInstance builds the VU's classes. It does no I/O, so that
+// `k6 inspect` and `k6 archive` work with no endpoint and no credentials.
+func (*RootModule) NewModuleInstance(vu modules.VU) modules.Instance {
+	rt := vu.Runtime()
+	errors, err := newErrorClasses(rt)
+	if err != nil {
+		common.Throw(rt, err)
+	}
+	mi := &ModuleInstance{vu: vu, errors: errors}
+	mi.exports = map[string]any{
+		"AWSConfig":    mi.awsConfigClass(),
+		"LambdaClient": rt.ToValue(mi.newLambdaClient),
+	}
+	for name, class := range errors.exports {
+		mi.exports[name] = class
+	}
+	return mi
+}
+
+// Exports lists the module's named exports.
+func (mi *ModuleInstance) Exports() modules.Exports {
+	return modules.Exports{Named: mi.exports}
+}
+
+// runtime is a shorthand used by the bindings.
+func (mi *ModuleInstance) runtime() *sobek.Runtime {
+	return mi.vu.Runtime()
+}

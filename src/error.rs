@@ -1,0 +1,306 @@
+//! Why an invocation did not produce a response, in the terms a k6 script
+//! handles: a `name`, a `code`, a message, and what AWS said about it.
+
+use std::error::Error as StdError;
+use std::io;
+
+use aws_sdk_lambda::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_lambda::operation::invoke::InvokeError as SdkInvokeError;
+use aws_sdk_lambda::operation::RequestId;
+use aws_smithy_runtime_api::http::Response as HttpResponse;
+use aws_smithy_types::error::display::DisplayErrorContext;
+use serde::Serialize;
+
+/// The broad class of a failure; the Go shim picks the JS error class from it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ErrorKind {
+    /// The request was refused before it was sent (bad name, option, size).
+    Validation,
+    /// Lambda (or the endpoint) answered with an error status.
+    Service,
+    /// No complete answer arrived: refused, reset, timed out, DNS.
+    Network,
+    /// The caller cancelled the invocation (the k6 VU stopped).
+    Cancelled,
+    /// A bug of this library, reported instead of crashing k6.
+    Internal,
+}
+
+/// An error's `code`: the AWS error type for service errors, k6's numeric
+/// network error code (<https://grafana.com/docs/k6/latest/javascript-api/error-codes/>)
+/// for network errors.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(untagged)]
+pub enum ErrorCode {
+    Text(String),
+    Number(u32),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct InvokeError {
+    pub kind: ErrorKind,
+    pub name: String,
+    pub code: ErrorCode,
+    pub message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status_code: Option<u16>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
+    /// For validation errors: the option or argument at fault.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+}
+
+impl std::fmt::Display for InvokeError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.name, self.message)
+    }
+}
+
+impl StdError for InvokeError {}
+
+/// k6's network error codes that this library can tell apart.
+mod k6_code {
+    pub const GENERIC: u32 = 1000;
+    pub const REQUEST_TIMEOUT: u32 = 1050;
+    pub const GENERIC_DNS: u32 = 1100;
+    pub const GENERIC_TCP: u32 = 1200;
+    pub const BROKEN_PIPE: u32 = 1201;
+    pub const DIAL_TIMEOUT: u32 = 1211;
+    pub const DIAL_REFUSED: u32 = 1212;
+    pub const RESET_BY_PEER: u32 = 1220;
+}
+
+impl InvokeError {
+    pub fn validation(field: &str, message: impl Into<String>) -> Self {
+        Self {
+            kind: ErrorKind::Validation,
+            name: "InvalidInvocationError".into(),
+            code: ErrorCode::Text("InvalidParameterValue".into()),
+            message: message.into(),
+            status_code: None,
+            request_id: None,
+            field: Some(field.into()),
+        }
+    }
+
+    pub fn cancelled() -> Self {
+        Self {
+            kind: ErrorKind::Cancelled,
+            name: "CancelledError".into(),
+            code: ErrorCode::Text("Cancelled".into()),
+            message: "the invocation was cancelled: the k6 VU that started it has stopped".into(),
+            status_code: None,
+            request_id: None,
+            field: None,
+        }
+    }
+
+    pub fn internal(message: impl Into<String>) -> Self {
+        Self {
+            kind: ErrorKind::Internal,
+            name: "InternalError".into(),
+            code: ErrorCode::Text("Internal".into()),
+            message: message.into(),
+            status_code: None,
+            request_id: None,
+            field: None,
+        }
+    }
+
+    fn network(name: &str, code: u32, message: String) -> Self {
+        Self {
+            kind: ErrorKind::Network,
+            name: name.into(),
+            code: ErrorCode::Number(code),
+            message,
+            status_code: None,
+            request_id: None,
+            field: None,
+        }
+    }
+
+    fn service(code: String, message: String, status: u16, request_id: Option<String>) -> Self {
+        Self {
+            kind: ErrorKind::Service,
+            name: code.clone(),
+            code: ErrorCode::Text(code),
+            message,
+            status_code: Some(status),
+            request_id,
+            field: None,
+        }
+    }
+
+    pub fn to_json(&self) -> Vec<u8> {
+        #[derive(Serialize)]
+        struct Envelope<'a> {
+            error: &'a InvokeError,
+        }
+        serde_json::to_vec(&Envelope { error: self }).unwrap_or_else(|_| {
+            br#"{"error":{"kind":"internal","name":"InternalError","code":"Internal","message":"cannot encode the error"}}"#.to_vec()
+        })
+    }
+}
+
+impl From<SdkError<SdkInvokeError, HttpResponse>> for InvokeError {
+    fn from(err: SdkError<SdkInvokeError, HttpResponse>) -> Self {
+        match &err {
+            SdkError::ServiceError(ctx) => {
+                let status = ctx.raw().status().as_u16();
+                from_service_error(ctx.err(), ctx.raw(), status)
+            }
+            SdkError::TimeoutError(_) => InvokeError::network(
+                "GeneralError",
+                k6_code::REQUEST_TIMEOUT,
+                format!("request timeout: {}", DisplayErrorContext(&err)),
+            ),
+            SdkError::DispatchFailure(failure) => {
+                let detail = DisplayErrorContext(&err).to_string();
+                if failure.is_timeout() {
+                    return InvokeError::network(
+                        "GeneralError",
+                        k6_code::REQUEST_TIMEOUT,
+                        format!("request timeout: {detail}"),
+                    );
+                }
+                classify_network(&err, detail)
+            }
+            SdkError::ResponseError(ctx) => InvokeError::network(
+                "GeneralError",
+                k6_code::GENERIC,
+                format!(
+                    "invalid response (HTTP {}): {}",
+                    ctx.raw().status().as_u16(),
+                    DisplayErrorContext(&err)
+                ),
+            ),
+            SdkError::ConstructionFailure(_) => InvokeError::validation(
+                "request",
+                format!("cannot build the request: {}", DisplayErrorContext(&err)),
+            ),
+            _ => InvokeError::internal(DisplayErrorContext(&err).to_string()),
+        }
+    }
+}
+
+/// A service error: the AWS type from `X-Amzn-ErrorType` or the body, or,
+/// for endpoints that answer with a bare Lambda error body (`cargo lambda
+/// watch` does, with HTTP 500), the function's `errorType`/`errorMessage`.
+fn from_service_error(err: &SdkInvokeError, raw: &HttpResponse, status: u16) -> InvokeError {
+    let request_id = err.request_id().map(str::to_owned).or_else(|| {
+        raw.headers()
+            .get("x-amzn-requestid")
+            .map(str::to_owned)
+    });
+    let body = raw.body().bytes().unwrap_or_default();
+    let lambda_body: Option<serde_json::Value> = serde_json::from_slice(body).ok();
+    let body_field = |key: &str| {
+        lambda_body
+            .as_ref()
+            .and_then(|v| v.get(key))
+            .and_then(|v| v.as_str())
+            .map(str::to_owned)
+    };
+    let code = err
+        .code()
+        .map(str::to_owned)
+        .or_else(|| body_field("errorType"))
+        .unwrap_or_else(|| fallback_code(status).to_owned());
+    let message = err
+        .message()
+        .map(str::to_owned)
+        .or_else(|| body_field("errorMessage"))
+        .or_else(|| {
+            let text = String::from_utf8_lossy(body).trim().to_string();
+            (!text.is_empty()).then_some(text)
+        })
+        .unwrap_or_else(|| format!("HTTP {status} with no error message"));
+    InvokeError::service(code, message, status, request_id)
+}
+
+fn fallback_code(status: u16) -> &'static str {
+    match status {
+        400 => "InvalidRequestContentException",
+        403 => "AccessDeniedException",
+        404 => "ResourceNotFoundException",
+        413 => "RequestTooLargeException",
+        429 => "TooManyRequestsException",
+        502 => "ServiceException",
+        _ => "ServiceException",
+    }
+}
+
+/// Finds the `io::Error` under a dispatch failure to name the cause as k6
+/// names it for HTTP requests.
+fn classify_network(err: &(dyn StdError + 'static), detail: String) -> InvokeError {
+    let mut source: Option<&(dyn StdError + 'static)> = Some(err);
+    let mut dns = false;
+    while let Some(current) = source {
+        if let Some(io_err) = current.downcast_ref::<io::Error>() {
+            let (name, code, what) = match io_err.kind() {
+                io::ErrorKind::ConnectionRefused => {
+                    ("TCPError", k6_code::DIAL_REFUSED, "connection refused")
+                }
+                io::ErrorKind::ConnectionReset | io::ErrorKind::ConnectionAborted => {
+                    ("TCPError", k6_code::RESET_BY_PEER, "connection reset by peer")
+                }
+                io::ErrorKind::BrokenPipe => ("TCPError", k6_code::BROKEN_PIPE, "broken pipe"),
+                io::ErrorKind::TimedOut => ("TCPError", k6_code::DIAL_TIMEOUT, "dial timeout"),
+                _ if dns => ("DNSError", k6_code::GENERIC_DNS, "DNS lookup failed"),
+                _ => ("TCPError", k6_code::GENERIC_TCP, "TCP error"),
+            };
+            return InvokeError::network(name, code, format!("{what}: {detail}"));
+        }
+        dns |= current.to_string().contains("dns error");
+        source = current.source();
+    }
+    if dns {
+        return InvokeError::network(
+            "DNSError",
+            k6_code::GENERIC_DNS,
+            format!("DNS lookup failed: {detail}"),
+        );
+    }
+    InvokeError::network("GeneralError", k6_code::GENERIC, detail)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn validation_errors_name_the_field() {
+        let err = InvokeError::validation("logType", "bad");
+        let json: serde_json::Value = serde_json::from_slice(&err.to_json()).unwrap();
+        assert_eq!(json["error"]["kind"], "validation");
+        assert_eq!(json["error"]["field"], "logType");
+        assert!(json["error"].get("statusCode").is_none());
+    }
+
+    #[test]
+    fn refused_connections_get_k6s_code() {
+        let io_err = io::Error::new(io::ErrorKind::ConnectionRefused, "refused");
+        let err = classify_network(&io_err, "tcp connect error".into());
+        assert_eq!(err.name, "TCPError");
+        assert_eq!(err.code, ErrorCode::Number(1212));
+        assert!(err.message.starts_with("connection refused"));
+    }
+
+    #[test]
+    fn service_errors_use_the_aws_type_as_name_and_code() {
+        let err = InvokeError::service(
+            "ResourceNotFoundException".into(),
+            "Function not found".into(),
+            404,
+            Some("r-1".into()),
+        );
+        let json: serde_json::Value = serde_json::from_slice(&err.to_json()).unwrap();
+        assert_eq!(json["error"]["name"], "ResourceNotFoundException");
+        assert_eq!(json["error"]["code"], "ResourceNotFoundException");
+        assert_eq!(json["error"]["statusCode"], 404);
+        assert_eq!(json["error"]["requestId"], "r-1");
+    }
+}

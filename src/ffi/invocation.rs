@@ -1,0 +1,194 @@
+//! Starting, cancelling and completing invocations.
+
+use std::ffi::c_char;
+use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
+
+use futures_util::FutureExt;
+use tokio::sync::Notify;
+
+use super::boundary::{bytes, give_string, guard, guard_void, text};
+use super::{LambdaClient, LambdaStatus};
+use crate::error::InvokeError;
+use crate::invoke::{invoke, InvokeRequest};
+use crate::runtime::runtime;
+
+/// Receives an invocation's outcome, on a thread of the library's runtime.
+///
+/// `response_json` (not NUL-terminated, `response_len` bytes) is one of:
+/// - `{"statusCode": 200, "executedVersion": "...", "logResult": "...",
+///   "payload": "...", "functionError": "Unhandled"}` (absent fields omitted);
+/// - `{"error": {"kind": "service|network|validation|cancelled|internal",
+///   "name": "...", "code": "..." or 1212, "message": "...",
+///   "statusCode": 404, "requestId": "...", "field": "..."}}`.
+///
+/// It is borrowed for the duration of the call only. The callback must
+/// return promptly and must not unwind.
+pub type LambdaCompletionCallback =
+    Option<unsafe extern "C" fn(user_data: usize, response_json: *const u8, response_len: usize)>;
+
+/// One invocation, borrowed for the duration of `lambda_client_invoke`.
+/// Strings are UTF-8, given as pointer and length; a zero length means
+/// "not set" (the pointer may then be NULL).
+#[repr(C)]
+pub struct LambdaInvokeRequest {
+    /// Function name, ARN or partial ARN, with an optional `:qualifier`.
+    pub function_name: *const u8,
+    pub function_name_len: usize,
+    /// Payload bytes, sent as they are.
+    pub payload: *const u8,
+    pub payload_len: usize,
+    /// `RequestResponse` (default), `Event` or `DryRun`.
+    pub invocation_type: *const u8,
+    pub invocation_type_len: usize,
+    /// `None` (default) or `Tail`.
+    pub log_type: *const u8,
+    pub log_type_len: usize,
+    /// Base64 client context, at most 3,583 bytes.
+    pub client_context: *const u8,
+    pub client_context_len: usize,
+    /// Version or alias.
+    pub qualifier: *const u8,
+    pub qualifier_len: usize,
+}
+
+/// An invocation in flight, for cancelling it. Owned by the caller and
+/// freed with `lambda_invocation_free`, before or after completion.
+pub struct LambdaInvocation {
+    cancel: Arc<Notify>,
+}
+
+fn optional(value: &str) -> Option<String> {
+    (!value.is_empty()).then(|| value.to_owned())
+}
+
+/// Copies the request out of C memory and parses its options.
+///
+/// # Safety
+/// The pointers of `request` follow `LambdaInvokeRequest`'s rules.
+unsafe fn read_request(request: &LambdaInvokeRequest) -> Result<InvokeRequest, (LambdaStatus, Option<InvokeError>)> {
+    let plain = |status| (status, None);
+    let function_name = text(request.function_name, request.function_name_len).map_err(plain)?;
+    let payload = bytes(request.payload, request.payload_len).map_err(plain)?;
+    let invocation_type = text(request.invocation_type, request.invocation_type_len).map_err(plain)?;
+    let log_type = text(request.log_type, request.log_type_len).map_err(plain)?;
+    let client_context = text(request.client_context, request.client_context_len).map_err(plain)?;
+    let qualifier = text(request.qualifier, request.qualifier_len).map_err(plain)?;
+    let invalid = |e| (LambdaStatus::InvalidRequest, Some(e));
+    let parsed = InvokeRequest {
+        function_name: function_name.to_owned(),
+        payload: payload.to_vec(),
+        invocation_type: invocation_type.parse().map_err(invalid)?,
+        log_type: log_type.parse().map_err(invalid)?,
+        client_context: optional(client_context),
+        qualifier: optional(qualifier),
+    };
+    parsed.validate().map_err(invalid)?;
+    Ok(parsed)
+}
+
+/// Starts an invocation and returns at once; the outcome arrives through
+/// `callback(user_data, ...)`, exactly once, on a runtime thread.
+///
+/// On `LAMBDA_STATUS_OK` writes the invocation to `*out_invocation` (free
+/// it with `lambda_invocation_free`). On `LAMBDA_STATUS_INVALID_REQUEST`
+/// nothing was sent, the callback will not be called, and `*out_error`
+/// (if not NULL) receives the error JSON, in the callback's error shape
+/// (free it with `lambda_string_free`).
+///
+/// # Safety
+/// `client` is a live client; `request` follows `LambdaInvokeRequest`'s
+/// rules; `out_invocation` is valid for a pointer write; `out_error` is
+/// NULL or valid for a pointer write; `callback` is safe to call from any
+/// thread until it has been called.
+#[no_mangle]
+pub unsafe extern "C" fn lambda_client_invoke(
+    client: *const LambdaClient,
+    request: *const LambdaInvokeRequest,
+    callback: LambdaCompletionCallback,
+    user_data: usize,
+    out_invocation: *mut *mut LambdaInvocation,
+    out_error: *mut *mut c_char,
+) -> LambdaStatus {
+    guard(|| {
+        if out_invocation.is_null() {
+            return LambdaStatus::NullArgument;
+        }
+        *out_invocation = std::ptr::null_mut();
+        let (Some(client), Some(request), Some(callback)) = (client.as_ref(), request.as_ref(), callback) else {
+            return LambdaStatus::NullArgument;
+        };
+        let request = match read_request(request) {
+            Ok(request) => request,
+            Err((status, error)) => {
+                if let Some(error) = error {
+                    give_string(out_error, error.to_json());
+                }
+                return status;
+            }
+        };
+        let cancel = Arc::new(Notify::new());
+        let cancelled = Arc::clone(&cancel);
+        let client = client.inner.clone();
+        runtime().spawn(async move {
+            let work = async {
+                tokio::select! {
+                    result = invoke(&client, request) => result,
+                    // notify_one stores a permit, so a cancel that comes
+                    // before this task first runs is not missed.
+                    _ = cancelled.notified() => Err(InvokeError::cancelled()),
+                }
+            };
+            // A panic in the SDK or in this library must still complete
+            // the invocation: the caller is waiting for exactly one callback.
+            let json = match AssertUnwindSafe(work).catch_unwind().await {
+                Ok(Ok(response)) => response.to_json(),
+                Ok(Err(error)) => error.to_json(),
+                Err(panic) => InvokeError::internal(format!(
+                    "xk6-lambda panicked during the invocation: {}",
+                    panic_message(&*panic)
+                ))
+                .to_json(),
+            };
+            callback(user_data, json.as_ptr(), json.len());
+        });
+        *out_invocation = Box::into_raw(Box::new(LambdaInvocation { cancel }));
+        LambdaStatus::Ok
+    })
+}
+
+fn panic_message(panic: &(dyn std::any::Any + Send)) -> &str {
+    panic
+        .downcast_ref::<&str>()
+        .copied()
+        .or_else(|| panic.downcast_ref::<String>().map(String::as_str))
+        .unwrap_or("unknown panic")
+}
+
+/// Asks an invocation to stop. Its callback is then called promptly with
+/// a `CancelledError`, unless the invocation had completed already (then
+/// this is a no-op). NULL is a no-op.
+///
+/// # Safety
+/// `invocation` is NULL or an invocation not yet freed.
+#[no_mangle]
+pub unsafe extern "C" fn lambda_invocation_cancel(invocation: *const LambdaInvocation) {
+    guard_void(|| {
+        if let Some(invocation) = invocation.as_ref() {
+            invocation.cancel.notify_one();
+        }
+    });
+}
+
+/// Frees an invocation handle. It does not cancel it: the callback is still
+/// called once. NULL is a no-op.
+///
+/// # Safety
+/// `invocation` is NULL or an invocation not yet freed.
+#[no_mangle]
+pub unsafe extern "C" fn lambda_invocation_free(invocation: *mut LambdaInvocation) {
+    if invocation.is_null() {
+        return;
+    }
+    guard_void(|| drop(Box::from_raw(invocation)));
+}

@@ -1,0 +1,43 @@
+//! The C ABI of xk6-lambda.
+//!
+//! Ownership rules (also in `include/xk6_lambda.h`):
+//! - Every `lambda_*_new` / `lambda_client_invoke` output handle is owned
+//!   by the caller and released with its matching `lambda_*_free`, once.
+//! - Strings this library returns through `char **out_error` are owned by
+//!   the caller and released with `lambda_string_free`.
+//! - Input pointers are borrowed for the duration of the call only: the
+//!   library copies what it keeps, so Go memory may be passed directly.
+//! - The completion callback's `response_json` is borrowed for the duration
+//!   of the callback only: copy it before returning.
+//! - No entry point unwinds into the caller: a panic becomes
+//!   `LAMBDA_STATUS_PANIC` (or, inside an invocation, an `InternalError`
+//!   result). Every started invocation calls its callback exactly once.
+
+mod boundary;
+mod client;
+mod invocation;
+mod strings;
+
+pub use client::{lambda_client_free, lambda_client_new, lambda_config_validate, LambdaClient};
+pub use invocation::{
+    lambda_client_invoke, lambda_invocation_cancel, lambda_invocation_free,
+    LambdaCompletionCallback, LambdaInvocation, LambdaInvokeRequest,
+};
+pub use strings::{lambda_string_free, lambda_version};
+
+/// Result of every fallible entry point.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LambdaStatus {
+    Ok = 0,
+    /// A required pointer was NULL.
+    NullArgument = 1,
+    /// A string argument was not UTF-8.
+    InvalidUtf8 = 2,
+    /// The configuration was refused; `*out_error` says why.
+    InvalidConfig = 3,
+    /// The invocation was refused before sending; `*out_error` says why.
+    InvalidRequest = 4,
+    /// The library panicked; the call had no effect beyond what it reports.
+    Panic = 5,
+}

@@ -1,0 +1,345 @@
+//! One `Invoke` call: the request, its validation (before anything is
+//! sent), and the call itself.
+
+use std::str::FromStr;
+
+use aws_sdk_lambda::primitives::Blob;
+use aws_sdk_lambda::types::{InvocationType as SdkInvocationType, LogType as SdkLogType};
+use base64::Engine;
+
+use crate::client::Client;
+use crate::error::InvokeError;
+use crate::response::{decode_log, InvocationResponse};
+
+/// Lambda's limits on a request payload.
+pub const MAX_SYNC_PAYLOAD: usize = 6 * 1024 * 1024;
+pub const MAX_EVENT_PAYLOAD: usize = 1024 * 1024;
+/// Lambda's limit on `X-Amz-Client-Context`, base64 text included.
+pub const MAX_CLIENT_CONTEXT: usize = 3583;
+const MAX_FUNCTION_NAME: usize = 256;
+const MAX_QUALIFIER: usize = 128;
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum InvocationType {
+    #[default]
+    RequestResponse,
+    Event,
+    DryRun,
+}
+
+impl InvocationType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::RequestResponse => "RequestResponse",
+            Self::Event => "Event",
+            Self::DryRun => "DryRun",
+        }
+    }
+}
+
+impl FromStr for InvocationType {
+    type Err = InvokeError;
+
+    /// Exact names, as the Lambda API takes them; empty means the default.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "" | "RequestResponse" => Ok(Self::RequestResponse),
+            "Event" => Ok(Self::Event),
+            "DryRun" => Ok(Self::DryRun),
+            other => Err(InvokeError::validation(
+                "invocationType",
+                format!(
+                    "invalid invocationType `{other}`; expected one of: RequestResponse, Event, DryRun"
+                ),
+            )),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum LogType {
+    #[default]
+    None,
+    Tail,
+}
+
+impl FromStr for LogType {
+    type Err = InvokeError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "" | "None" => Ok(Self::None),
+            "Tail" => Ok(Self::Tail),
+            other => Err(InvokeError::validation(
+                "logType",
+                format!("invalid logType `{other}`; expected one of: None, Tail"),
+            )),
+        }
+    }
+}
+
+/// An invocation as the script asked for it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct InvokeRequest {
+    pub function_name: String,
+    pub payload: Vec<u8>,
+    pub invocation_type: InvocationType,
+    pub log_type: LogType,
+    /// Base64 text, passed as `X-Amz-Client-Context`.
+    pub client_context: Option<String>,
+    pub qualifier: Option<String>,
+}
+
+impl InvokeRequest {
+    /// Refuses what Lambda would refuse, before it costs a round trip, with
+    /// a message that names the field and the rule.
+    pub fn validate(&self) -> Result<(), InvokeError> {
+        validate_function_name(&self.function_name)?;
+        if let Some(qualifier) = &self.qualifier {
+            validate_qualifier(qualifier)?;
+        }
+        if let Some(context) = &self.client_context {
+            validate_client_context(context)?;
+        }
+        let limit = match self.invocation_type {
+            InvocationType::Event => MAX_EVENT_PAYLOAD,
+            _ => MAX_SYNC_PAYLOAD,
+        };
+        if self.payload.len() > limit {
+            return Err(InvokeError::validation(
+                "payload",
+                format!(
+                    "payload is {} bytes; Lambda accepts at most {} bytes for {} invocations",
+                    self.payload.len(),
+                    limit,
+                    self.invocation_type.as_str()
+                ),
+            ));
+        }
+        Ok(())
+    }
+}
+
+fn is_name_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.'
+}
+
+fn is_qualifier_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '$'
+}
+
+/// Function name, ARN or partial ARN, with an optional `:qualifier`, as the
+/// `FunctionName` pattern of the Invoke API reference allows.
+fn validate_function_name(name: &str) -> Result<(), InvokeError> {
+    let bad = |rule: &str| {
+        Err(InvokeError::validation(
+            "name",
+            format!("invalid function name `{name}`: {rule}"),
+        ))
+    };
+    if name.is_empty() {
+        return bad("expected a function name, ARN or partial ARN; got an empty string");
+    }
+    if name.len() > MAX_FUNCTION_NAME {
+        return bad(&format!(
+            "at most {MAX_FUNCTION_NAME} characters, got {}",
+            name.len()
+        ));
+    }
+    let parts: Vec<&str> = name.split(':').collect();
+    let (function, qualifier) = match parts.as_slice() {
+        ["arn", partition, "lambda", region, account, "function", function, rest @ ..]
+            if rest.len() <= 1 =>
+        {
+            if !partition.starts_with("aws") || region.is_empty() {
+                return bad("an ARN reads arn:aws:lambda:REGION:ACCOUNT:function:NAME[:QUALIFIER]");
+            }
+            if account.len() != 12 || !account.bytes().all(|b| b.is_ascii_digit()) {
+                return bad("the account ID in an ARN is 12 digits");
+            }
+            (*function, rest.first().copied())
+        }
+        [account, "function", function, rest @ ..] if rest.len() <= 1 => {
+            if account.len() != 12 || !account.bytes().all(|b| b.is_ascii_digit()) {
+                return bad("the account ID in a partial ARN is 12 digits");
+            }
+            (*function, rest.first().copied())
+        }
+        [function] => (*function, None),
+        [function, qualifier] => (*function, Some(*qualifier)),
+        _ => {
+            return bad("expected NAME[:QUALIFIER], ACCOUNT:function:NAME[:QUALIFIER] or a function ARN")
+        }
+    };
+    if function.is_empty() || !function.chars().all(is_name_char) {
+        return bad("a function name has only letters, digits, '-', '_' and '.'");
+    }
+    if parts.len() <= 2 && function.len() > 64 {
+        return bad("a function name alone is at most 64 characters");
+    }
+    if let Some(qualifier) = qualifier {
+        validate_qualifier(qualifier).map_err(|mut e| {
+            e.field = Some("name".into());
+            e
+        })?;
+    }
+    Ok(())
+}
+
+fn validate_qualifier(qualifier: &str) -> Result<(), InvokeError> {
+    let ok = qualifier == "$LATEST"
+        || (!qualifier.is_empty()
+            && qualifier.len() <= MAX_QUALIFIER
+            && qualifier.chars().all(is_qualifier_char));
+    if ok {
+        Ok(())
+    } else {
+        Err(InvokeError::validation(
+            "qualifier",
+            format!(
+                "invalid qualifier `{qualifier}`: expected $LATEST, a version or an alias: 1 to {MAX_QUALIFIER} of letters, digits, '-', '_' and '$'"
+            ),
+        ))
+    }
+}
+
+fn validate_client_context(context: &str) -> Result<(), InvokeError> {
+    if context.len() > MAX_CLIENT_CONTEXT {
+        return Err(InvokeError::validation(
+            "clientContext",
+            format!(
+                "clientContext is {} bytes; Lambda accepts at most {MAX_CLIENT_CONTEXT} bytes of base64 text",
+                context.len()
+            ),
+        ));
+    }
+    if base64::engine::general_purpose::STANDARD
+        .decode(context)
+        .is_err()
+    {
+        return Err(InvokeError::validation(
+            "clientContext",
+            "clientContext must be base64 text (for example `encoding.b64encode(JSON.stringify({custom: {...}}))`)",
+        ));
+    }
+    Ok(())
+}
+
+/// Sends the invocation and waits for Lambda's answer.
+///
+/// A function error is a response (with `function_error` set), not an
+/// `Err`: the caller decides how to surface it, with the payload intact.
+pub async fn invoke(client: &Client, request: InvokeRequest) -> Result<InvocationResponse, InvokeError> {
+    request.validate()?;
+    let sdk = client.sdk().await;
+    let mut call = sdk
+        .invoke()
+        .function_name(request.function_name)
+        .invocation_type(SdkInvocationType::from(request.invocation_type.as_str()))
+        .payload(Blob::new(request.payload));
+    if request.log_type == LogType::Tail {
+        call = call.log_type(SdkLogType::Tail);
+    }
+    if let Some(context) = request.client_context {
+        call = call.client_context(context);
+    }
+    if let Some(qualifier) = request.qualifier {
+        call = call.qualifier(qualifier);
+    }
+    let mut output = call.send().await?;
+    let payload = match output.payload.take() {
+        Some(blob) => String::from_utf8(blob.into_inner())
+            .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()),
+        None => String::new(),
+    };
+    Ok(InvocationResponse {
+        status_code: u16::try_from(output.status_code).unwrap_or(0),
+        executed_version: output.executed_version.take(),
+        log_result: output.log_result.as_deref().map(decode_log),
+        payload,
+        function_error: output.function_error.take(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn request(name: &str) -> InvokeRequest {
+        InvokeRequest {
+            function_name: name.into(),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn accepts_names_arns_and_qualifiers() {
+        for name in [
+            "add-numbers",
+            "add-numbers:prod",
+            "add-numbers:$LATEST",
+            "123456789012:function:add-numbers",
+            "123456789012:function:add-numbers:7",
+            "arn:aws:lambda:us-east-1:123456789012:function:add-numbers",
+            "arn:aws-us-gov:lambda:us-gov-west-1:123456789012:function:f:alias_1",
+        ] {
+            assert_eq!(request(name).validate(), Ok(()), "{name}");
+        }
+    }
+
+    #[test]
+    fn refuses_bad_names_with_the_rule() {
+        for (name, rule) in [
+            ("", "empty"),
+            ("has space", "letters, digits"),
+            ("a/b", "letters, digits"),
+            ("f:bad qualifier", "qualifier"),
+            ("12345:function:f", "12 digits"),
+            ("a:b:c:d:e", "expected NAME"),
+            (&"x".repeat(65), "64 characters"),
+            (&"x".repeat(257), "at most 256"),
+        ] {
+            let err = request(name).validate().unwrap_err();
+            assert_eq!(err.field.as_deref(), Some("name"), "{name}");
+            assert!(err.message.contains(rule), "{name}: {}", err.message);
+        }
+    }
+
+    #[test]
+    fn parses_invocation_and_log_types() {
+        assert_eq!("".parse::<InvocationType>(), Ok(InvocationType::RequestResponse));
+        assert_eq!("DryRun".parse::<InvocationType>(), Ok(InvocationType::DryRun));
+        let err = "event".parse::<InvocationType>().unwrap_err();
+        assert!(err.message.contains("RequestResponse, Event, DryRun"), "{}", err.message);
+        assert_eq!("Tail".parse::<LogType>(), Ok(LogType::Tail));
+        let err = "tail".parse::<LogType>().unwrap_err();
+        assert_eq!(err.field.as_deref(), Some("logType"));
+        assert!(err.message.contains("None, Tail"));
+    }
+
+    #[test]
+    fn checks_client_context() {
+        let mut req = request("f");
+        req.client_context = Some("not base64!".into());
+        assert!(req.validate().unwrap_err().message.contains("base64"));
+        req.client_context = Some("A".repeat(3584));
+        assert!(req.validate().unwrap_err().message.contains("3583"));
+        req.client_context = Some("eyJhIjoxfQ==".into());
+        assert_eq!(req.validate(), Ok(()));
+    }
+
+    #[test]
+    fn checks_qualifier_and_payload_limits() {
+        let mut req = request("f");
+        req.qualifier = Some("bad/qualifier".into());
+        assert_eq!(req.validate().unwrap_err().field.as_deref(), Some("qualifier"));
+        req.qualifier = None;
+        req.payload = vec![b' '; MAX_EVENT_PAYLOAD + 1];
+        assert_eq!(req.validate(), Ok(()));
+        req.invocation_type = InvocationType::Event;
+        assert!(req.validate().unwrap_err().message.contains("Event"));
+        req.invocation_type = InvocationType::RequestResponse;
+        req.payload = vec![b' '; MAX_SYNC_PAYLOAD + 1];
+        assert_eq!(req.validate().unwrap_err().field.as_deref(), Some("payload"));
+    }
+}

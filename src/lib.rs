@@ -1,0 +1,21 @@
+//! Rust core of xk6-lambda: AWS Lambda `Invoke` for k6 load tests.
+//!
+//! The crate has two layers:
+//! - the core ([`config`], [`client`], [`invoke`], [`response`], [`error`]),
+//!   plain async Rust on one process-wide tokio [`runtime`];
+//! - the C ABI in [`ffi`], which the Go shim of the k6 extension links
+//!   statically and which owns every `unsafe` pointer rule.
+
+pub mod client;
+pub mod config;
+pub mod error;
+pub mod ffi;
+pub mod invoke;
+pub mod response;
+pub mod runtime;
+
+pub use client::Client;
+pub use config::ClientConfig;
+pub use error::{ErrorKind, InvokeError};
+pub use invoke::{InvocationType, InvokeRequest, LogType};
+pub use response::InvocationResponse;
