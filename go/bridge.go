@@ -186,3 +186,9 @@ func (c *nativeClient) start(req *invokeRequest, onComplete func([]byte)) (*inFl
 	}
 	return &inFlight{handle: invocation}, nil
 }
+
+// nativeLibraryID is the SHA-256 of the linked libxk6_lambda.a, set by
+// scripts/build.sh with -ldflags -X. Go's build cache does not hash files
+// named in #cgo LDFLAGS, so without it a rebuilt Rust library could be
+// silently skipped by an up-to-date-looking link.
+var nativeLibraryID = "unset"

@@ -56,7 +56,7 @@ func (e *invalidArgument) Error() string { return e.message }
 
 func readInvokeArgs(name, payload, options sobek.Value) (*invokeRequest, *invalidArgument) {
 	functionName, ok := name.Export().(string)
-	if !ok || name == nil {
+	if !ok {
 		return nil, &invalidArgument{"name", "invoke: the function name must be a string, got " + describe(name)}
 	}
 	req := &invokeRequest{FunctionName: functionName}
@@ -96,20 +96,40 @@ func readInvokeArgs(name, payload, options sobek.Value) (*invokeRequest, *invali
 
 // invoke is `client.invoke(name, payload[, options])`: a Promise of the
 // InvocationResponse. The promise always settles on the VU's event loop.
-func (c *lambdaClient) invoke(name, payload, options sobek.Value) *sobek.Promise {
-	mi := c.mi
-	rt := mi.runtime()
+// Missing arguments are `undefined` (call.Argument), never Go nils.
+func (c *lambdaClient) invoke(call sobek.FunctionCall) sobek.Value {
+	rt := c.mi.runtime()
 	promise, resolve, reject := rt.NewPromise()
+	defer func() {
+		// A bug here must cost one rejected promise, not the k6 process.
+		// JS exceptions (sobek values) are not ours to swallow.
+		if r := recover(); r != nil {
+			if _, isJS := r.(sobek.Value); isJS {
+				panic(r)
+			}
+			if _, isJS := r.(*sobek.Exception); isJS {
+				panic(r)
+			}
+			_ = reject(c.mi.errors.plain("InternalError", fmt.Sprintf("xk6-lambda: invoke failed: %v", r)))
+		}
+	}()
+	c.start(call.Argument(0), call.Argument(1), call.Argument(2), resolve, reject)
+	return rt.ToValue(promise)
+}
 
+// start validates the arguments and starts the invocation; every path
+// settles the promise exactly once.
+func (c *lambdaClient) start(name, payload, options sobek.Value, resolve, reject func(any) error) {
+	mi := c.mi
 	req, bad := readInvokeArgs(name, payload, options)
 	if bad != nil {
 		_ = reject(mi.errors.invalidInvocation(bad.field, bad.message))
-		return promise
+		return
 	}
 	ctx := mi.vu.Context()
 	if err := ctx.Err(); err != nil {
 		_ = reject(mi.errors.plain("CancelledError", "invoke: the VU is stopping: "+err.Error()))
-		return promise
+		return
 	}
 
 	enqueue := mi.vu.RegisterCallback()
@@ -128,13 +148,12 @@ func (c *lambdaClient) invoke(name, payload, options sobek.Value) *sobek.Promise
 	if rej != nil {
 		enqueue(func() error { return nil })
 		_ = reject(mi.errors.fromOutcome(decodeRejection(rej)))
-		return promise
+		return
 	}
 	// When the VU stops (end of test, scenario's gracefulStop), the
 	// invocation is cancelled and completes with a CancelledError, so the
 	// event loop is never left waiting for it.
 	stopCancelling = context.AfterFunc(ctx, flight.cancel)
-	return promise
 }
 
 // settle resolves or rejects the promise with an outcome, on the event loop.

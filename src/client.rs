@@ -72,7 +72,9 @@ impl Client {
     }
 
     pub(crate) async fn sdk(&self) -> &aws_sdk_lambda::Client {
-        self.sdk.get_or_init(|| build_sdk_client(&self.config)).await
+        self.sdk
+            .get_or_init(|| build_sdk_client(&self.config))
+            .await
     }
 }
 

@@ -8,7 +8,6 @@ use aws_sdk_lambda::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_lambda::operation::invoke::InvokeError as SdkInvokeError;
 use aws_sdk_lambda::operation::RequestId;
 use aws_smithy_runtime_api::http::Response as HttpResponse;
-use aws_smithy_types::error::display::DisplayErrorContext;
 use serde::Serialize;
 
 /// The broad class of a failure; the Go shim picks the JS error class from it.
@@ -155,10 +154,10 @@ impl From<SdkError<SdkInvokeError, HttpResponse>> for InvokeError {
             SdkError::TimeoutError(_) => InvokeError::network(
                 "GeneralError",
                 k6_code::REQUEST_TIMEOUT,
-                format!("request timeout: {}", DisplayErrorContext(&err)),
+                format!("request timeout: {}", error_chain(&err)),
             ),
             SdkError::DispatchFailure(failure) => {
-                let detail = DisplayErrorContext(&err).to_string();
+                let detail = error_chain(&err);
                 if failure.is_timeout() {
                     return InvokeError::network(
                         "GeneralError",
@@ -174,14 +173,14 @@ impl From<SdkError<SdkInvokeError, HttpResponse>> for InvokeError {
                 format!(
                     "invalid response (HTTP {}): {}",
                     ctx.raw().status().as_u16(),
-                    DisplayErrorContext(&err)
+                    error_chain(&err)
                 ),
             ),
             SdkError::ConstructionFailure(_) => InvokeError::validation(
                 "request",
-                format!("cannot build the request: {}", DisplayErrorContext(&err)),
+                format!("cannot build the request: {}", error_chain(&err)),
             ),
-            _ => InvokeError::internal(DisplayErrorContext(&err).to_string()),
+            _ => InvokeError::internal(error_chain(&err)),
         }
     }
 }
@@ -190,11 +189,10 @@ impl From<SdkError<SdkInvokeError, HttpResponse>> for InvokeError {
 /// for endpoints that answer with a bare Lambda error body (`cargo lambda
 /// watch` does, with HTTP 500), the function's `errorType`/`errorMessage`.
 fn from_service_error(err: &SdkInvokeError, raw: &HttpResponse, status: u16) -> InvokeError {
-    let request_id = err.request_id().map(str::to_owned).or_else(|| {
-        raw.headers()
-            .get("x-amzn-requestid")
-            .map(str::to_owned)
-    });
+    let request_id = err
+        .request_id()
+        .map(str::to_owned)
+        .or_else(|| raw.headers().get("x-amzn-requestid").map(str::to_owned));
     let body = raw.body().bytes().unwrap_or_default();
     let lambda_body: Option<serde_json::Value> = serde_json::from_slice(body).ok();
     let body_field = |key: &str| {
@@ -233,6 +231,21 @@ fn fallback_code(status: u16) -> &'static str {
     }
 }
 
+/// An error and its sources, as one line: `a: b: c`. (The SDK's
+/// DisplayErrorContext adds a Debug dump that no script user wants.)
+fn error_chain(err: &(dyn StdError + 'static)) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut source: Option<&(dyn StdError + 'static)> = Some(err);
+    while let Some(current) = source {
+        let text = current.to_string();
+        if !text.is_empty() && parts.last() != Some(&text) {
+            parts.push(text);
+        }
+        source = current.source();
+    }
+    parts.join(": ")
+}
+
 /// Finds the `io::Error` under a dispatch failure to name the cause as k6
 /// names it for HTTP requests.
 fn classify_network(err: &(dyn StdError + 'static), detail: String) -> InvokeError {
@@ -244,9 +257,11 @@ fn classify_network(err: &(dyn StdError + 'static), detail: String) -> InvokeErr
                 io::ErrorKind::ConnectionRefused => {
                     ("TCPError", k6_code::DIAL_REFUSED, "connection refused")
                 }
-                io::ErrorKind::ConnectionReset | io::ErrorKind::ConnectionAborted => {
-                    ("TCPError", k6_code::RESET_BY_PEER, "connection reset by peer")
-                }
+                io::ErrorKind::ConnectionReset | io::ErrorKind::ConnectionAborted => (
+                    "TCPError",
+                    k6_code::RESET_BY_PEER,
+                    "connection reset by peer",
+                ),
                 io::ErrorKind::BrokenPipe => ("TCPError", k6_code::BROKEN_PIPE, "broken pipe"),
                 io::ErrorKind::TimedOut => ("TCPError", k6_code::DIAL_TIMEOUT, "dial timeout"),
                 _ if dns => ("DNSError", k6_code::GENERIC_DNS, "DNS lookup failed"),

@@ -168,7 +168,9 @@ fn validate_function_name(name: &str) -> Result<(), InvokeError> {
         [function] => (*function, None),
         [function, qualifier] => (*function, Some(*qualifier)),
         _ => {
-            return bad("expected NAME[:QUALIFIER], ACCOUNT:function:NAME[:QUALIFIER] or a function ARN")
+            return bad(
+                "expected NAME[:QUALIFIER], ACCOUNT:function:NAME[:QUALIFIER] or a function ARN",
+            )
         }
     };
     if function.is_empty() || !function.chars().all(is_name_char) {
@@ -229,7 +231,10 @@ fn validate_client_context(context: &str) -> Result<(), InvokeError> {
 ///
 /// A function error is a response (with `function_error` set), not an
 /// `Err`: the caller decides how to surface it, with the payload intact.
-pub async fn invoke(client: &Client, request: InvokeRequest) -> Result<InvocationResponse, InvokeError> {
+pub async fn invoke(
+    client: &Client,
+    request: InvokeRequest,
+) -> Result<InvocationResponse, InvokeError> {
     request.validate()?;
     let sdk = client.sdk().await;
     let mut call = sdk
@@ -307,10 +312,20 @@ mod tests {
 
     #[test]
     fn parses_invocation_and_log_types() {
-        assert_eq!("".parse::<InvocationType>(), Ok(InvocationType::RequestResponse));
-        assert_eq!("DryRun".parse::<InvocationType>(), Ok(InvocationType::DryRun));
+        assert_eq!(
+            "".parse::<InvocationType>(),
+            Ok(InvocationType::RequestResponse)
+        );
+        assert_eq!(
+            "DryRun".parse::<InvocationType>(),
+            Ok(InvocationType::DryRun)
+        );
         let err = "event".parse::<InvocationType>().unwrap_err();
-        assert!(err.message.contains("RequestResponse, Event, DryRun"), "{}", err.message);
+        assert!(
+            err.message.contains("RequestResponse, Event, DryRun"),
+            "{}",
+            err.message
+        );
         assert_eq!("Tail".parse::<LogType>(), Ok(LogType::Tail));
         let err = "tail".parse::<LogType>().unwrap_err();
         assert_eq!(err.field.as_deref(), Some("logType"));
@@ -332,7 +347,10 @@ mod tests {
     fn checks_qualifier_and_payload_limits() {
         let mut req = request("f");
         req.qualifier = Some("bad/qualifier".into());
-        assert_eq!(req.validate().unwrap_err().field.as_deref(), Some("qualifier"));
+        assert_eq!(
+            req.validate().unwrap_err().field.as_deref(),
+            Some("qualifier")
+        );
         req.qualifier = None;
         req.payload = vec![b' '; MAX_EVENT_PAYLOAD + 1];
         assert_eq!(req.validate(), Ok(()));
@@ -340,6 +358,9 @@ mod tests {
         assert!(req.validate().unwrap_err().message.contains("Event"));
         req.invocation_type = InvocationType::RequestResponse;
         req.payload = vec![b' '; MAX_SYNC_PAYLOAD + 1];
-        assert_eq!(req.validate().unwrap_err().field.as_deref(), Some("payload"));
+        assert_eq!(
+            req.validate().unwrap_err().field.as_deref(),
+            Some("payload")
+        );
     }
 }

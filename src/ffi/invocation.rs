@@ -66,11 +66,14 @@ fn optional(value: &str) -> Option<String> {
 ///
 /// # Safety
 /// The pointers of `request` follow `LambdaInvokeRequest`'s rules.
-unsafe fn read_request(request: &LambdaInvokeRequest) -> Result<InvokeRequest, (LambdaStatus, Option<InvokeError>)> {
+unsafe fn read_request(
+    request: &LambdaInvokeRequest,
+) -> Result<InvokeRequest, (LambdaStatus, Option<InvokeError>)> {
     let plain = |status| (status, None);
     let function_name = text(request.function_name, request.function_name_len).map_err(plain)?;
     let payload = bytes(request.payload, request.payload_len).map_err(plain)?;
-    let invocation_type = text(request.invocation_type, request.invocation_type_len).map_err(plain)?;
+    let invocation_type =
+        text(request.invocation_type, request.invocation_type_len).map_err(plain)?;
     let log_type = text(request.log_type, request.log_type_len).map_err(plain)?;
     let client_context = text(request.client_context, request.client_context_len).map_err(plain)?;
     let qualifier = text(request.qualifier, request.qualifier_len).map_err(plain)?;
@@ -115,7 +118,9 @@ pub unsafe extern "C" fn lambda_client_invoke(
             return LambdaStatus::NullArgument;
         }
         *out_invocation = std::ptr::null_mut();
-        let (Some(client), Some(request), Some(callback)) = (client.as_ref(), request.as_ref(), callback) else {
+        let (Some(client), Some(request), Some(callback)) =
+            (client.as_ref(), request.as_ref(), callback)
+        else {
             return LambdaStatus::NullArgument;
         };
         let request = match read_request(request) {

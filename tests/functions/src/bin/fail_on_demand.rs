@@ -1,13 +1,15 @@
-//! `fail-on-demand`: echoes its event, or fails with the given message when
-//! the event is `{"fail": "<message>"}`. Tests use it to reach the function
-//! error paths of a real Lambda runtime.
-use lambda_runtime::{run, service_fn, Error, LambdaEvent};
+//! `fail-on-demand`: echoes its event, or fails when the event is
+//! `{"fail": "<message>"}`, with error type `FailedOnDemand`. Tests use it to
+//! reach the function error paths of a real Lambda runtime.
+use lambda_runtime::{run, service_fn, Diagnostic, Error, LambdaEvent};
 use serde_json::Value;
 
-async fn handle(event: LambdaEvent<Value>) -> Result<Value, Error> {
+async fn handle(event: LambdaEvent<Value>) -> Result<Value, Diagnostic> {
     match event.payload.get("fail") {
-        Some(Value::String(message)) => Err(message.clone().into()),
-        Some(_) => Err("failed on demand".into()),
+        Some(message) => Err(Diagnostic {
+            error_type: "FailedOnDemand".into(),
+            error_message: message.as_str().unwrap_or("failed on demand").into(),
+        }),
         None => Ok(event.payload),
     }
 }

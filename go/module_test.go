@@ -1,0 +1,200 @@
+package lambda
+
+import (
+	"encoding/base64"
+	"fmt"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.k6.io/k6/js/modulestest"
+)
+
+// fakeLambda answers the Invoke API the way AWS does for a few functions.
+func fakeLambda(t *testing.T) *httptest.Server {
+	t.Helper()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		name := strings.TrimSuffix(strings.TrimPrefix(r.URL.Path, "/2015-03-31/functions/"), "/invocations")
+		if !strings.HasPrefix(r.Header.Get("Authorization"), "AWS4-HMAC-SHA256 ") {
+			w.Header().Set("X-Amzn-ErrorType", "MissingAuthenticationTokenException")
+			w.WriteHeader(http.StatusForbidden)
+			return
+		}
+		w.Header().Set("X-Amzn-RequestId", "req-1")
+		switch name {
+		case "add-numbers":
+			w.Header().Set("X-Amz-Executed-Version", "$LATEST")
+			if r.Header.Get("X-Amz-Log-Type") == "Tail" {
+				w.Header().Set("X-Amz-Log-Result", base64.StdEncoding.EncodeToString([]byte("START\nREPORT RequestId: req-1\n")))
+			}
+			_, _ = w.Write([]byte("3"))
+		case "fails":
+			w.Header().Set("X-Amz-Function-Error", "Unhandled")
+			_, _ = w.Write([]byte(`{"errorType":"Boom","errorMessage":"it failed"}`))
+		case "slow":
+			select {
+			case <-r.Context().Done():
+				t.Logf("slow: client went away after %v", time.Since(time.Now()))
+			case <-time.After(3 * time.Second):
+			}
+		default:
+			w.Header().Set("Content-Type", "application/json")
+			w.Header().Set("X-Amzn-ErrorType", "ResourceNotFoundException")
+			w.WriteHeader(http.StatusNotFound)
+			_, _ = fmt.Fprintf(w, `{"Type":"User","Message":"Function not found: %s"}`, name)
+		}
+	}))
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+// newRuntime is a VU runtime with the module's exports as globals.
+func newRuntime(t *testing.T) *modulestest.Runtime {
+	t.Helper()
+	rt := modulestest.NewRuntime(t)
+	mi := new(RootModule).NewModuleInstance(rt.VU)
+	for name, value := range mi.Exports().Named {
+		require.NoError(t, rt.VU.Runtime().Set(name, value))
+	}
+	return rt
+}
+
+// run evaluates an async script body on the event loop and returns the
+// global `result` it leaves, as JSON.
+func run(t *testing.T, rt *modulestest.Runtime, endpoint, body string) string {
+	t.Helper()
+	script := fmt.Sprintf(`
+		var result;
+		const config = new AWSConfig({ region: 'us-east-1', endpoint: %q,
+			accessKeyId: 'AKIAIOSFODNN7EXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY' });
+		const client = new LambdaClient(config);
+		(async () => { %s })().catch((e) => { result = 'uncaught ' + e; });
+	`, endpoint, body)
+	_, err := rt.RunOnEventLoop(script)
+	require.NoError(t, err)
+	value, err := rt.VU.Runtime().RunString("JSON.stringify(result)")
+	require.NoError(t, err)
+	return value.String()
+}
+
+func TestInvokeResolvesWithTheInvocationResponse(t *testing.T) {
+	t.Parallel()
+	srv := fakeLambda(t)
+	got := run(t, newRuntime(t), srv.URL, `
+		const r = await client.invoke('add-numbers', JSON.stringify({ x: 1, y: 2 }), { logType: 'Tail' });
+		result = r;`)
+	assert.JSONEq(t, `{"statusCode":200,"executedVersion":"$LATEST",
+		"logResult":"START\nREPORT RequestId: req-1\n","payload":"3"}`, got)
+}
+
+func TestFunctionErrorsRejectWithLambdaInvocationError(t *testing.T) {
+	t.Parallel()
+	srv := fakeLambda(t)
+	got := run(t, newRuntime(t), srv.URL, `
+		try { await client.invoke('fails', '{}'); result = 'resolved'; }
+		catch (e) { result = { isClass: e instanceof LambdaInvocationError, name: e.name, message: e.message,
+			functionError: e.functionError, response: e.response }; }`)
+	assert.JSONEq(t, `{"isClass":true,"name":"LambdaInvocationError",
+		"message":"Unhandled: {\"errorType\":\"Boom\",\"errorMessage\":\"it failed\"}",
+		"functionError":"Unhandled",
+		"response":{"statusCode":200,"payload":"{\"errorType\":\"Boom\",\"errorMessage\":\"it failed\"}"}}`, got)
+}
+
+func TestServiceErrorsCarryTheAWSType(t *testing.T) {
+	t.Parallel()
+	srv := fakeLambda(t)
+	got := run(t, newRuntime(t), srv.URL, `
+		try { await client.invoke('nope', '{}'); result = 'resolved'; }
+		catch (e) { result = { isAWSError: e instanceof AWSError, name: e.name, code: e.code,
+			message: e.message, statusCode: e.statusCode, requestId: e.requestId }; }`)
+	assert.JSONEq(t, `{"isAWSError":true,"name":"ResourceNotFoundException","code":"ResourceNotFoundException",
+		"message":"Function not found: nope","statusCode":404,"requestId":"req-1"}`, got)
+}
+
+func TestRefusedConnectionsRejectWithANetworkError(t *testing.T) {
+	t.Parallel()
+	listener, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	addr := listener.Addr().String()
+	require.NoError(t, listener.Close()) // nothing listens there now
+	got := run(t, newRuntime(t), "http://"+addr, `
+		try { await client.invoke('add-numbers', '{}'); result = 'resolved'; }
+		catch (e) { result = { isNetworkError: e instanceof NetworkError, name: e.name, code: e.code,
+			refused: e.message.startsWith('connection refused') }; }`)
+	assert.JSONEq(t, `{"isNetworkError":true,"name":"TCPError","code":1212,"refused":true}`, got)
+}
+
+func TestBadArgumentsRejectBeforeSending(t *testing.T) {
+	t.Parallel()
+	srv := fakeLambda(t)
+	cases := map[string]string{
+		`client.invoke()`:                                   `{"name":"InvalidInvocationError","field":"name"}`,
+		`client.invoke('', '{}')`:                           `{"name":"InvalidInvocationError","field":"name"}`,
+		`client.invoke(42, '{}')`:                           `{"name":"InvalidInvocationError","field":"name"}`,
+		`client.invoke('f', 42)`:                            `{"name":"InvalidInvocationError","field":"payload"}`,
+		`client.invoke('f', '{}', { logType: 'tail' })`:     `{"name":"InvalidInvocationError","field":"logType"}`,
+		`client.invoke('f', '{}', { invocationType: 1 })`:   `{"name":"InvalidInvocationError","field":"invocationType"}`,
+		`client.invoke('f', '{}', { clientContext: '%%' })`: `{"name":"InvalidInvocationError","field":"clientContext"}`,
+		`client.invoke('f', '{}', { logtype: 'Tail' })`:     `{"name":"InvalidInvocationError","field":"logtype"}`,
+	}
+	for call, want := range cases {
+		got := run(t, newRuntime(t), srv.URL, `
+			try { await `+call+`; result = 'resolved'; }
+			catch (e) { result = { name: e.name, field: e.field }; }`)
+		assert.JSONEq(t, want, got, call)
+	}
+	got := run(t, newRuntime(t), srv.URL, `
+		try { await client.invoke('f', '{}', { logType: 'tail' }); }
+		catch (e) { result = e.message; }`)
+	assert.Contains(t, got, "expected one of: None, Tail")
+}
+
+func TestConfigurationErrorsThrowInvalidAWSConfigError(t *testing.T) {
+	t.Parallel()
+	rt := newRuntime(t)
+	for script, want := range map[string]string{
+		`new AWSConfig({ region: '' })`: "invalid AWS region",
+		`new AWSConfig({ region: 'us-east-1', accessKeyId: 'short', secretAccessKey: 'x' })`: "between 16 and 128 characters, got 5",
+		`new AWSConfig({ region: 'us-east-1', endpoint: 'ftp://x' })`:                        "invalid endpoint",
+	} {
+		_, err := rt.VU.Runtime().RunString(`
+			try { ` + script + `; throw new Error('no error'); }
+			catch (e) { if (!(e instanceof InvalidAWSConfigError)) throw e; throw new Error('config: ' + e.message); }`)
+		require.Error(t, err, script)
+		assert.Contains(t, err.Error(), "config: ", script)
+		assert.Contains(t, err.Error(), want, script)
+	}
+	_, err := rt.VU.Runtime().RunString(`new LambdaClient()`)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "TypeError: LambdaClient: expected an AWSConfig")
+}
+
+func TestFromEnvironmentReadsENV(t *testing.T) {
+	t.Parallel()
+	rt := newRuntime(t)
+	value, err := rt.VU.Runtime().RunString(`
+		var __ENV = { AWS_REGION: 'eu-west-1', AWS_ACCESS_KEY_ID: 'AKIAIOSFODNN7EXAMPLE',
+			AWS_SECRET_ACCESS_KEY: 'secretsecretsecret' };
+		const c = AWSConfig.fromEnvironment({ endpoint: 'http://127.0.0.1:1' });
+		JSON.stringify([c instanceof AWSConfig, c.region, c.accessKeyId, c.endpoint])`)
+	require.NoError(t, err)
+	assert.JSONEq(t, `[true,"eu-west-1","AKIAIOSFODNN7EXAMPLE","http://127.0.0.1:1"]`, value.String())
+}
+
+func TestStoppingTheVUCancelsInFlightInvocations(t *testing.T) {
+	t.Parallel()
+	srv := fakeLambda(t)
+	rt := newRuntime(t)
+	time.AfterFunc(300*time.Millisecond, rt.CancelContext)
+	start := time.Now()
+	got := run(t, rt, srv.URL, `
+		try { await client.invoke('slow', '{}'); result = 'resolved'; }
+		catch (e) { result = e.name; }`)
+	assert.Equal(t, `"CancelledError"`, got)
+	assert.Less(t, time.Since(start), 2500*time.Millisecond, "the invocation should stop when the VU does")
+}

@@ -1,0 +1,66 @@
+// Shared by the end-to-end scripts: a client for the endpoint under test,
+// and a helper that checks how a promise was rejected.
+import { AWSConfig, LambdaClient } from 'k6/x/lambda';
+import { check } from 'k6';
+import { Counter } from 'k6/metrics';
+
+// How many checks ran: a threshold on it makes sure a script did not pass
+// by skipping its checks.
+const checksRun = new Counter('e2e_checks');
+
+// check() that also counts.
+export function verify(value, named) {
+  checksRun.add(Object.keys(named).length);
+  return check(value, named);
+}
+
+export const TEST_KEYS = {
+  accessKeyId: 'AKIAIOSFODNN7EXAMPLE',
+  secretAccessKey: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
+};
+
+export function client(endpoint = __ENV.LAMBDA_ENDPOINT) {
+  if (!endpoint) throw new Error('set LAMBDA_ENDPOINT');
+  return new LambdaClient(new AWSConfig({ region: 'us-east-1', endpoint, ...TEST_KEYS }));
+}
+
+// Awaits `promise` and checks that it rejects with an error for which
+// every predicate in `checks` holds; a resolution fails every check.
+export async function checkRejects(label, promise, checks) {
+  let error = null;
+  try {
+    await promise;
+  } catch (e) {
+    error = e;
+  }
+  const named = {};
+  for (const [name, predicate] of Object.entries(checks)) {
+    named[`${label}: ${name}`] = () => error !== null && predicate(error);
+  }
+  if (!verify(null, named)) {
+    console.error(`${label}: got ${error === null ? 'a resolved promise' : `${error.name}: ${error.message}`}`);
+  }
+}
+
+// Calls `fn` (which must throw) and checks the thrown error.
+export function checkThrows(label, fn, checks) {
+  let error = null;
+  try {
+    fn();
+  } catch (e) {
+    error = e;
+  }
+  const named = {};
+  for (const [name, predicate] of Object.entries(checks)) {
+    named[`${label}: ${name}`] = () => error !== null && predicate(error);
+  }
+  if (!verify(null, named)) {
+    console.error(`${label}: got ${error === null ? 'no exception' : `${error.name}: ${error.message}`}`);
+  }
+}
+
+// Every end-to-end script fails the run (exit code 99) if a check failed
+// or if fewer than `count` checks ran.
+export function strictThresholds(count) {
+  return { checks: ['rate==1'], e2e_checks: [`count>=${count}`] };
+}
