@@ -1,0 +1,251 @@
+//! The C ABI as a C caller uses it: ownership, status codes, exactly one
+//! callback per started invocation, cancellation, and no unwinding.
+
+use std::ffi::{c_char, CStr};
+use std::io::{Read, Write};
+use std::net::TcpListener;
+use std::ptr;
+use std::sync::mpsc::{channel, Receiver, Sender};
+use std::sync::Mutex;
+use std::thread;
+use std::time::Duration;
+
+use xk6_lambda::ffi::*;
+
+/// A one-route HTTP server: answers every request with `response` after `delay`.
+fn serve(response: &'static str, delay: Duration) -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            thread::spawn(move || {
+                let mut buf = [0u8; 65536];
+                let _ = stream.read(&mut buf);
+                thread::sleep(delay);
+                let _ = stream.write_all(response.as_bytes());
+            });
+        }
+    });
+    format!("http://{addr}")
+}
+
+const OK_RESPONSE: &str =
+    "HTTP/1.1 200 OK\r\nX-Amz-Executed-Version: $LATEST\r\nContent-Length: 1\r\n\r\n3";
+
+fn client(endpoint: &str) -> *mut LambdaClient {
+    let config = format!(
+        r#"{{"region":"us-east-1","endpoint":"{endpoint}","accessKeyId":"AKIAIOSFODNN7EXAMPLE","secretAccessKey":"wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"}}"#
+    );
+    let mut client = ptr::null_mut();
+    let status =
+        unsafe { lambda_client_new(config.as_ptr(), config.len(), &mut client, ptr::null_mut()) };
+    assert_eq!(status, LambdaStatus::Ok);
+    client
+}
+
+/// Completions arrive here, tagged with the user data they were started with.
+static COMPLETIONS: Mutex<Option<Sender<(usize, String)>>> = Mutex::new(None);
+static TEST_LOCK: Mutex<()> = Mutex::new(());
+
+unsafe extern "C" fn on_complete(user_data: usize, json: *const u8, len: usize) {
+    let text = String::from_utf8(std::slice::from_raw_parts(json, len).to_vec()).unwrap();
+    if let Some(tx) = COMPLETIONS.lock().unwrap().as_ref() {
+        let _ = tx.send((user_data, text));
+    }
+}
+
+fn completions() -> Receiver<(usize, String)> {
+    let (tx, rx) = channel();
+    *COMPLETIONS.lock().unwrap() = Some(tx);
+    rx
+}
+
+struct Request {
+    name: String,
+    payload: String,
+    log_type: String,
+}
+
+impl Request {
+    fn new(name: &str) -> Self {
+        Self {
+            name: name.into(),
+            payload: r#"{"x":1,"y":2}"#.into(),
+            log_type: String::new(),
+        }
+    }
+
+    fn raw(&self) -> LambdaInvokeRequest {
+        LambdaInvokeRequest {
+            function_name: self.name.as_ptr(),
+            function_name_len: self.name.len(),
+            payload: self.payload.as_ptr(),
+            payload_len: self.payload.len(),
+            invocation_type: ptr::null(),
+            invocation_type_len: 0,
+            log_type: self.log_type.as_ptr(),
+            log_type_len: self.log_type.len(),
+            client_context: ptr::null(),
+            client_context_len: 0,
+            qualifier: ptr::null(),
+            qualifier_len: 0,
+        }
+    }
+}
+
+fn start(
+    client: *mut LambdaClient,
+    request: &Request,
+    user_data: usize,
+) -> (LambdaStatus, *mut LambdaInvocation, Option<String>) {
+    let raw = request.raw();
+    let mut invocation = ptr::null_mut();
+    let mut error: *mut c_char = ptr::null_mut();
+    let status = unsafe {
+        lambda_client_invoke(
+            client,
+            &raw,
+            Some(on_complete),
+            user_data,
+            &mut invocation,
+            &mut error,
+        )
+    };
+    let error = (!error.is_null()).then(|| unsafe {
+        let text = CStr::from_ptr(error).to_string_lossy().into_owned();
+        lambda_string_free(error);
+        text
+    });
+    (status, invocation, error)
+}
+
+#[test]
+fn a_started_invocation_completes_exactly_once() {
+    let _serial = TEST_LOCK.lock().unwrap();
+    let rx = completions();
+    let endpoint = serve(OK_RESPONSE, Duration::ZERO);
+    let client = client(&endpoint);
+    let (status, invocation, error) = start(client, &Request::new("add-numbers"), 7);
+    assert_eq!(status, LambdaStatus::Ok);
+    assert!(error.is_none());
+    unsafe { lambda_client_free(client) }; // in-flight work survives its client
+    let (user_data, json) = rx.recv_timeout(Duration::from_secs(10)).unwrap();
+    assert_eq!(user_data, 7);
+    assert_eq!(
+        json,
+        r#"{"statusCode":200,"executedVersion":"$LATEST","payload":"3"}"#
+    );
+    assert!(
+        rx.recv_timeout(Duration::from_millis(300)).is_err(),
+        "a second callback"
+    );
+    unsafe { lambda_invocation_free(invocation) };
+}
+
+#[test]
+fn invalid_requests_are_refused_without_a_callback() {
+    let _serial = TEST_LOCK.lock().unwrap();
+    let rx = completions();
+    let client = client("http://127.0.0.1:9");
+    let mut request = Request::new("add-numbers");
+    request.log_type = "Full".into();
+    let (status, invocation, error) = start(client, &request, 1);
+    assert_eq!(status, LambdaStatus::InvalidRequest);
+    assert!(invocation.is_null());
+    let error = error.expect("an error JSON");
+    assert!(error.contains(r#""field":"logType""#), "{error}");
+    assert!(error.contains("None, Tail"), "{error}");
+    assert!(rx.recv_timeout(Duration::from_millis(300)).is_err());
+    unsafe { lambda_client_free(client) };
+}
+
+#[test]
+fn cancelling_completes_promptly_with_cancelled() {
+    let _serial = TEST_LOCK.lock().unwrap();
+    let rx = completions();
+    let endpoint = serve(OK_RESPONSE, Duration::from_secs(5));
+    let client = client(&endpoint);
+    let (status, invocation, _) = start(client, &Request::new("add-numbers"), 3);
+    assert_eq!(status, LambdaStatus::Ok);
+    thread::sleep(Duration::from_millis(100));
+    unsafe { lambda_invocation_cancel(invocation) };
+    let (user_data, json) = rx.recv_timeout(Duration::from_secs(2)).unwrap();
+    assert_eq!(user_data, 3);
+    assert!(json.contains(r#""kind":"cancelled""#), "{json}");
+    unsafe {
+        lambda_invocation_cancel(invocation); // after completion: a no-op
+        lambda_invocation_free(invocation);
+        lambda_client_free(client);
+    }
+}
+
+#[test]
+fn refused_connections_are_network_errors() {
+    let _serial = TEST_LOCK.lock().unwrap();
+    let rx = completions();
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let client = client(&format!("http://127.0.0.1:{port}"));
+    let (status, invocation, _) = start(client, &Request::new("add-numbers"), 5);
+    assert_eq!(status, LambdaStatus::Ok);
+    let (_, json) = rx.recv_timeout(Duration::from_secs(10)).unwrap();
+    assert!(json.contains(r#""name":"TCPError","code":1212"#), "{json}");
+    unsafe {
+        lambda_invocation_free(invocation);
+        lambda_client_free(client);
+    }
+}
+
+#[test]
+fn bad_arguments_get_status_codes_not_crashes() {
+    let mut client = ptr::null_mut();
+    let mut error: *mut c_char = ptr::null_mut();
+    unsafe {
+        assert_eq!(
+            lambda_client_new(ptr::null(), 5, &mut client, &mut error),
+            LambdaStatus::NullArgument
+        );
+        assert_eq!(
+            lambda_client_new(b"{}".as_ptr(), 2, ptr::null_mut(), &mut error),
+            LambdaStatus::NullArgument
+        );
+        let bad = br#"{"region":""}"#;
+        assert_eq!(
+            lambda_client_new(bad.as_ptr(), bad.len(), &mut client, &mut error),
+            LambdaStatus::InvalidConfig
+        );
+        assert!(client.is_null());
+        let text = CStr::from_ptr(error).to_string_lossy().into_owned();
+        assert!(
+            text.contains("InvalidAWSConfigError") && text.contains("invalid AWS region"),
+            "{text}"
+        );
+        lambda_string_free(error);
+        let mut invocation = ptr::null_mut();
+        let request = Request::new("f").raw();
+        assert_eq!(
+            lambda_client_invoke(
+                ptr::null(),
+                &request,
+                Some(on_complete),
+                0,
+                &mut invocation,
+                ptr::null_mut()
+            ),
+            LambdaStatus::NullArgument
+        );
+        // Freeing NULL is a no-op everywhere.
+        lambda_client_free(ptr::null_mut());
+        lambda_invocation_free(ptr::null_mut());
+        lambda_invocation_cancel(ptr::null());
+        lambda_string_free(ptr::null_mut());
+        assert_eq!(
+            CStr::from_ptr(lambda_version()).to_str().unwrap(),
+            env!("CARGO_PKG_VERSION")
+        );
+    }
+}
