@@ -2,6 +2,7 @@ package lambda
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 
 	"github.com/grafana/sobek"
@@ -54,7 +55,9 @@ type invalidArgument struct {
 
 func (e *invalidArgument) Error() string { return e.message }
 
-func readInvokeArgs(name, payload, options sobek.Value) (*invokeRequest, *invalidArgument) {
+// readInvokeArgs reads invoke's arguments. stringify is the VU's
+// JSON.stringify, for object payloads.
+func readInvokeArgs(name, payload, options sobek.Value, stringify sobek.Callable) (*invokeRequest, *invalidArgument) {
 	functionName, ok := name.Export().(string)
 	if !ok {
 		return nil, &invalidArgument{"name", "invoke: the function name must be a string, got " + describe(name)}
@@ -66,9 +69,17 @@ func readInvokeArgs(name, payload, options sobek.Value) (*invokeRequest, *invali
 		req.Payload = []byte(p)
 	case sobek.ArrayBuffer:
 		req.Payload = p.Bytes()
+	case map[string]any, []any:
+		// A plain object or array is sent as its JSON text, as JSON.stringify
+		// gives it (so toJSON methods and key order are respected).
+		text, err := stringify(sobek.Undefined(), payload)
+		if err != nil {
+			return nil, &invalidArgument{"payload", "invoke: the payload object cannot be turned into JSON: " + err.Error()}
+		}
+		req.Payload = []byte(text.String())
 	default:
 		return nil, &invalidArgument{"payload", "invoke: the payload must be a string " +
-			"(for example JSON.stringify({ x: 1 })) or an ArrayBuffer, got " + describe(payload)}
+			"(for example JSON.stringify({ x: 1 })), an ArrayBuffer or a plain object, got " + describe(payload)}
 	}
 	if options == nil || sobek.IsUndefined(options) || sobek.IsNull(options) {
 		return req, nil
@@ -121,7 +132,7 @@ func (c *lambdaClient) invoke(call sobek.FunctionCall) sobek.Value {
 // settles the promise exactly once.
 func (c *lambdaClient) start(name, payload, options sobek.Value, resolve, reject func(any) error) {
 	mi := c.mi
-	req, bad := readInvokeArgs(name, payload, options)
+	req, bad := readInvokeArgs(name, payload, options, mi.stringify)
 	if bad != nil {
 		_ = reject(mi.errors.invalidInvocation(bad.field, bad.message))
 		return
@@ -171,6 +182,20 @@ func (c *lambdaClient) settle(o *outcome, resolve, reject func(any) error) {
 	// As k6-jslib-aws: "<X-Amz-Function-Error>: <payload>", with the response.
 	err := errors.construct("LambdaInvocationError", *o.FunctionError+": "+o.Payload, response)
 	_ = err.Set("functionError", *o.FunctionError)
+	// Beyond k6-jslib-aws: the runtime's {errorType, errorMessage}, when the
+	// payload is that JSON (it is not for, e.g., a timeout's plain text).
+	var body struct {
+		ErrorType    *string `json:"errorType"`
+		ErrorMessage *string `json:"errorMessage"`
+	}
+	if json.Unmarshal([]byte(o.Payload), &body) == nil {
+		if body.ErrorType != nil {
+			_ = err.Set("errorType", *body.ErrorType)
+		}
+		if body.ErrorMessage != nil {
+			_ = err.Set("errorMessage", *body.ErrorMessage)
+		}
+	}
 	_ = reject(err)
 }
 

@@ -96,6 +96,12 @@ func (c *errorClasses) fromOutcome(e *outcomeError) *sobek.Object {
 		if e.RequestID != "" {
 			_ = obj.Set("requestId", e.RequestID)
 		}
+		if e.RetryAfterSeconds != nil {
+			_ = obj.Set("retryAfterSeconds", *e.RetryAfterSeconds)
+		}
+		if e.Reason != "" {
+			_ = obj.Set("reason", e.Reason)
+		}
 		return obj
 	case kindNetwork:
 		code := e.Code

@@ -3,6 +3,8 @@
 package lambda
 
 import (
+	"fmt"
+
 	"github.com/grafana/sobek"
 	"go.k6.io/k6/js/common"
 	"go.k6.io/k6/js/modules"
@@ -20,9 +22,10 @@ type RootModule struct{}
 
 // ModuleInstance is the module as one VU sees it.
 type ModuleInstance struct {
-	vu      modules.VU
-	errors  *errorClasses
-	exports map[string]any
+	vu        modules.VU
+	errors    *errorClasses
+	exports   map[string]any
+	stringify sobek.Callable // the VU's JSON.stringify
 }
 
 var (
@@ -38,7 +41,11 @@ func (*RootModule) NewModuleInstance(vu modules.VU) modules.Instance {
 	if err != nil {
 		common.Throw(rt, err)
 	}
-	mi := &ModuleInstance{vu: vu, errors: errors}
+	stringify, ok := sobek.AssertFunction(rt.Get("JSON").ToObject(rt).Get("stringify"))
+	if !ok {
+		common.Throw(rt, fmt.Errorf("xk6-lambda: JSON.stringify is not a function"))
+	}
+	mi := &ModuleInstance{vu: vu, errors: errors, stringify: stringify}
 	mi.exports = map[string]any{
 		"AWSConfig":    mi.awsConfigClass(),
 		"LambdaClient": rt.ToValue(mi.newLambdaClient),

@@ -3,6 +3,7 @@ package lambda
 import (
 	"encoding/base64"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -33,6 +34,9 @@ func fakeLambda(t *testing.T) *httptest.Server {
 				w.Header().Set("X-Amz-Log-Result", base64.StdEncoding.EncodeToString([]byte("START\nREPORT RequestId: req-1\n")))
 			}
 			_, _ = w.Write([]byte("3"))
+		case "echo":
+			body, _ := io.ReadAll(r.Body)
+			_, _ = w.Write(body)
 		case "fails":
 			w.Header().Set("X-Amz-Function-Error", "Unhandled")
 			_, _ = w.Write([]byte(`{"errorType":"Boom","errorMessage":"it failed"}`))
@@ -197,4 +201,24 @@ func TestStoppingTheVUCancelsInFlightInvocations(t *testing.T) {
 		catch (e) { result = e.name; }`)
 	assert.Equal(t, `"CancelledError"`, got)
 	assert.Less(t, time.Since(start), 2500*time.Millisecond, "the invocation should stop when the VU does")
+}
+
+func TestPayloadsObjectsAndArrayBuffers(t *testing.T) {
+	t.Parallel()
+	srv := fakeLambda(t)
+	got := run(t, newRuntime(t), srv.URL, `
+		const object = await client.invoke('echo', { b: [1, 'zoë'], a: { toJSON() { return 'custom'; } } });
+		const buffer = await client.invoke('echo', new Uint8Array([0x7b, 0x7d]).buffer);
+		const none = await client.invoke('echo');
+		result = [object.payload, buffer.payload, none.payload];`)
+	assert.JSONEq(t, `["{\"b\":[1,\"zoë\"],\"a\":\"custom\"}","{}",""]`, got)
+}
+
+func TestFunctionErrorsCarryTheParsedErrorTypeAndMessage(t *testing.T) {
+	t.Parallel()
+	srv := fakeLambda(t)
+	got := run(t, newRuntime(t), srv.URL, `
+		try { await client.invoke('fails', '{}'); }
+		catch (e) { result = [e.errorType, e.errorMessage]; }`)
+	assert.JSONEq(t, `["Boom","it failed"]`, got)
 }

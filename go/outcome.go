@@ -25,6 +25,9 @@ type outcomeError struct {
 	StatusCode int    `json:"statusCode"`
 	RequestID  string `json:"requestId"`
 	Field      string `json:"field"`
+	// Throttling (429) only.
+	RetryAfterSeconds *int64 `json:"retryAfterSeconds"`
+	Reason            string `json:"reason"`
 }
 
 // Error kinds, as the library names them.

@@ -50,6 +50,12 @@ pub struct InvokeError {
     /// For validation errors: the option or argument at fault.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
+    /// For throttling (429): `Retry-After`, in seconds.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub retry_after_seconds: Option<u64>,
+    /// For throttling (429): why, e.g. `ReservedFunctionConcurrentInvocationLimitExceeded`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
 }
 
 impl std::fmt::Display for InvokeError {
@@ -82,6 +88,8 @@ impl InvokeError {
             status_code: None,
             request_id: None,
             field: Some(field.into()),
+            retry_after_seconds: None,
+            reason: None,
         }
     }
 
@@ -94,6 +102,8 @@ impl InvokeError {
             status_code: None,
             request_id: None,
             field: None,
+            retry_after_seconds: None,
+            reason: None,
         }
     }
 
@@ -106,6 +116,8 @@ impl InvokeError {
             status_code: None,
             request_id: None,
             field: None,
+            retry_after_seconds: None,
+            reason: None,
         }
     }
 
@@ -118,6 +130,8 @@ impl InvokeError {
             status_code: None,
             request_id: None,
             field: None,
+            retry_after_seconds: None,
+            reason: None,
         }
     }
 
@@ -130,6 +144,8 @@ impl InvokeError {
             status_code: Some(status),
             request_id,
             field: None,
+            retry_after_seconds: None,
+            reason: None,
         }
     }
 
@@ -216,7 +232,23 @@ fn from_service_error(err: &SdkInvokeError, raw: &HttpResponse, status: u16) -> 
             (!text.is_empty()).then_some(text)
         })
         .unwrap_or_else(|| format!("HTTP {status} with no error message"));
-    InvokeError::service(code, message, status, request_id)
+    let mut error = InvokeError::service(code, message, status, request_id);
+    if let SdkInvokeError::TooManyRequestsException(throttled) = err {
+        error.reason = throttled.reason().map(|r| r.as_str().to_owned());
+        error.retry_after_seconds = throttled
+            .retry_after_seconds()
+            .and_then(|s| s.trim().parse().ok());
+    }
+    if status == 429 && error.retry_after_seconds.is_none() {
+        error.retry_after_seconds = raw
+            .headers()
+            .get("retry-after")
+            .and_then(|s| s.trim().parse().ok());
+    }
+    if status == 429 && error.reason.is_none() {
+        error.reason = body_field("Reason");
+    }
+    error
 }
 
 fn fallback_code(status: u16) -> &'static str {
