@@ -134,6 +134,8 @@ type invokeRequest struct {
 	LogType        string
 	ClientContext  string
 	Qualifier      string
+	// Tags are k6 tags for this invocation's samples; not sent.
+	Tags map[string]string
 }
 
 // inFlight is a started invocation. cancel and release may race (cancel

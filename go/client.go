@@ -4,8 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"time"
 
 	"github.com/grafana/sobek"
+	"go.k6.io/k6/metrics"
 )
 
 // lambdaClient is one JS LambdaClient.
@@ -89,10 +91,18 @@ func readInvokeArgs(name, payload, options sobek.Value, stringify sobek.Callable
 		return nil, &invalidArgument{"options", "invoke: options must be an object, got " + describe(options)}
 	}
 	for _, key := range obj.Keys() {
+		if key == "tags" {
+			tags, err := readTags(obj.Get(key))
+			if err != nil {
+				return nil, &invalidArgument{key, "invoke: " + err.Error()}
+			}
+			req.Tags = tags
+			continue
+		}
 		set, known := invocationOptions[key]
 		if !known {
 			return nil, &invalidArgument{key, fmt.Sprintf(
-				"invoke: unknown option %q; known options: invocationType, logType, clientContext, qualifier", key)}
+				"invoke: unknown option %q; known options: invocationType, logType, clientContext, qualifier, tags", key)}
 		}
 		value, err := optionalString(obj, key)
 		if err != nil {
@@ -146,11 +156,14 @@ func (c *lambdaClient) start(name, payload, options sobek.Value, resolve, reject
 	enqueue := mi.vu.RegisterCallback()
 	var flight *inFlight
 	var stopCancelling func() bool
+	started := time.Now()
 	onComplete := func(data []byte) {
+		finished := time.Now()
 		result := decodeOutcome(data) // off the VU goroutine: keep its work small
 		enqueue(func() error {
 			stopCancelling()
 			flight.release()
+			c.emitMetrics(req, result, finished.Sub(started), finished)
 			c.settle(result, resolve, reject)
 			return nil
 		})
@@ -165,6 +178,41 @@ func (c *lambdaClient) start(name, payload, options sobek.Value, resolve, reject
 	// invocation is cancelled and completes with a CancelledError, so the
 	// event loop is never left waiting for it.
 	stopCancelling = context.AfterFunc(ctx, flight.cancel)
+}
+
+// emitMetrics pushes the invocation's samples with the VU's tags. In the
+// init context (no VU state) there is nowhere to push them.
+func (c *lambdaClient) emitMetrics(req *invokeRequest, o *outcome, elapsed time.Duration, at time.Time) {
+	if o.Error != nil && o.Error.Kind == kindCancelled {
+		return // the VU stopped: not a measurement of the function
+	}
+	state := c.mi.vu.State()
+	if state == nil {
+		return
+	}
+	samples := c.mi.metrics.invocationSamples(state.BuiltinMetrics, state.Tags.GetCurrentValues(), req, o, elapsed, at)
+	metrics.PushIfNotDone(c.mi.vu.Context(), state.Samples, samples)
+}
+
+// readTags reads the per-call `tags` option: string values, like
+// http.request params.tags.
+func readTags(value sobek.Value) (map[string]string, error) {
+	if value == nil || sobek.IsUndefined(value) || sobek.IsNull(value) {
+		return nil, nil
+	}
+	obj, ok := value.(*sobek.Object)
+	if !ok {
+		return nil, fmt.Errorf("tags must be an object of strings, got %s", describe(value))
+	}
+	tags := make(map[string]string, len(obj.Keys()))
+	for _, key := range obj.Keys() {
+		v := obj.Get(key)
+		if _, isObject := v.(*sobek.Object); isObject || sobek.IsUndefined(v) || sobek.IsNull(v) {
+			return nil, fmt.Errorf("tag %q must be a string, got %s", key, describe(v))
+		}
+		tags[key] = v.String()
+	}
+	return tags, nil
 }
 
 // settle resolves or rejects the promise with an outcome, on the event loop.
@@ -207,7 +255,23 @@ func (c *lambdaClient) responseObject(o *outcome) *sobek.Object {
 	_ = obj.Set("executedVersion", optionalValue(rt, o.ExecutedVersion))
 	_ = obj.Set("logResult", optionalValue(rt, o.LogResult))
 	_ = obj.Set("payload", o.Payload)
+	if r := o.Report; r != nil {
+		report := rt.NewObject()
+		_ = report.Set("durationMs", r.DurationMs)
+		_ = report.Set("billedDurationMs", r.BilledDurationMs)
+		_ = report.Set("memorySizeMB", r.MemorySizeMB)
+		_ = report.Set("maxMemoryUsedMB", r.MaxMemoryUsedMB)
+		_ = report.Set("initDurationMs", optionalNumber(rt, r.InitDurationMs))
+		_ = obj.Set("report", report)
+	}
 	return obj
+}
+
+func optionalNumber(rt *sobek.Runtime, f *float64) sobek.Value {
+	if f == nil {
+		return sobek.Undefined()
+	}
+	return rt.ToValue(*f)
 }
 
 func optionalValue(rt *sobek.Runtime, s *string) sobek.Value {

@@ -26,6 +26,7 @@ type ModuleInstance struct {
 	errors    *errorClasses
 	exports   map[string]any
 	stringify sobek.Callable // the VU's JSON.stringify
+	metrics   *lambdaMetrics
 }
 
 var (
@@ -45,7 +46,11 @@ func (*RootModule) NewModuleInstance(vu modules.VU) modules.Instance {
 	if !ok {
 		common.Throw(rt, fmt.Errorf("xk6-lambda: JSON.stringify is not a function"))
 	}
-	mi := &ModuleInstance{vu: vu, errors: errors, stringify: stringify}
+	lambdaMetrics, err := registerMetrics(vu.InitEnv().Registry)
+	if err != nil {
+		common.Throw(rt, fmt.Errorf("xk6-lambda: registering metrics: %w", err))
+	}
+	mi := &ModuleInstance{vu: vu, errors: errors, stringify: stringify, metrics: lambdaMetrics}
 	mi.exports = map[string]any{
 		"AWSConfig":    mi.awsConfigClass(),
 		"LambdaClient": rt.ToValue(mi.newLambdaClient),

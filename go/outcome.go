@@ -13,7 +13,11 @@ type outcome struct {
 	LogResult       *string       `json:"logResult"`
 	Payload         string        `json:"payload"`
 	FunctionError   *string       `json:"functionError"`
+	Report          *report       `json:"report"`
 	Error           *outcomeError `json:"error"`
+	// The wire bytes, for data_sent / data_received (errors too).
+	BytesSent     uint64 `json:"bytesSent"`
+	BytesReceived uint64 `json:"bytesReceived"`
 }
 
 // outcomeError is a failure as the library reports it.
@@ -61,4 +65,13 @@ func decodeRejection(r *rejection) *outcomeError {
 
 func internalError(message string) *outcomeError {
 	return &outcomeError{Kind: "internal", Name: "InternalError", Code: "Internal", Message: message}
+}
+
+// report is Lambda's REPORT line, parsed by the library.
+type report struct {
+	DurationMs       float64  `json:"durationMs"`
+	BilledDurationMs float64  `json:"billedDurationMs"`
+	MemorySizeMB     float64  `json:"memorySizeMB"`
+	MaxMemoryUsedMB  float64  `json:"maxMemoryUsedMB"`
+	InitDurationMs   *float64 `json:"initDurationMs"`
 }

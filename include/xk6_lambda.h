@@ -78,10 +78,15 @@ typedef struct LambdaInvokeRequest {
 //
 // `response_json` (not NUL-terminated, `response_len` bytes) is one of:
 // - `{"statusCode": 200, "executedVersion": "...", "logResult": "...",
-//   "payload": "...", "functionError": "Unhandled"}` (absent fields omitted);
+//   "payload": "...", "functionError": "Unhandled", "report": {"durationMs":
+//   1.5, "billedDurationMs": 2, "memorySizeMB": 128, "maxMemoryUsedMB": 64,
+//   "initDurationMs": 100}, "bytesSent": 512, "bytesReceived": 300}`
+//   (absent fields omitted);
 // - `{"error": {"kind": "service|network|validation|cancelled|internal",
 //   "name": "...", "code": "..." or 1212, "message": "...",
-//   "statusCode": 404, "requestId": "...", "field": "..."}}`.
+//   "statusCode": 429, "requestId": "...", "field": "...",
+//   "retryAfterSeconds": 2, "reason": "..."}, "bytesSent": 512,
+//   "bytesReceived": 120}`.
 //
 // It is borrowed for the duration of the call only. The callback must
 // return promptly and must not unwind.

@@ -150,11 +150,25 @@ impl InvokeError {
     }
 
     pub fn to_json(&self) -> Vec<u8> {
+        self.to_json_with_traffic(0, 0)
+    }
+
+    /// The error as the completion callback reports it, with the bytes the
+    /// failed invocation moved (a service error has a response too).
+    pub fn to_json_with_traffic(&self, bytes_sent: u64, bytes_received: u64) -> Vec<u8> {
         #[derive(Serialize)]
+        #[serde(rename_all = "camelCase")]
         struct Envelope<'a> {
             error: &'a InvokeError,
+            bytes_sent: u64,
+            bytes_received: u64,
         }
-        serde_json::to_vec(&Envelope { error: self }).unwrap_or_else(|_| {
+        let envelope = Envelope {
+            error: self,
+            bytes_sent,
+            bytes_received,
+        };
+        serde_json::to_vec(&envelope).unwrap_or_else(|_| {
             br#"{"error":{"kind":"internal","name":"InternalError","code":"Internal","message":"cannot encode the error"}}"#.to_vec()
         })
     }

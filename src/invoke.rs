@@ -7,8 +7,12 @@ use aws_sdk_lambda::primitives::Blob;
 use aws_sdk_lambda::types::{InvocationType as SdkInvocationType, LogType as SdkLogType};
 use base64::Engine;
 
+use std::sync::Arc;
+
 use crate::client::Client;
 use crate::error::InvokeError;
+use crate::metering::{Traffic, TrafficMeter};
+use crate::report::Report;
 use crate::response::{decode_log, InvocationResponse};
 
 /// Lambda's limits on a request payload.
@@ -227,13 +231,37 @@ fn validate_client_context(context: &str) -> Result<(), InvokeError> {
     Ok(())
 }
 
+/// The outcome of an invocation: the response or the error, and the bytes
+/// it moved either way.
+pub struct Invoked {
+    pub result: Result<InvocationResponse, InvokeError>,
+    pub traffic: Arc<Traffic>,
+}
+
+impl Invoked {
+    /// The completion JSON of the C ABI (see `LambdaCompletionCallback`).
+    pub fn to_json(&self) -> Vec<u8> {
+        match &self.result {
+            Ok(response) => response.to_json(),
+            Err(error) => error.to_json_with_traffic(self.traffic.sent(), self.traffic.received()),
+        }
+    }
+}
+
 /// Sends the invocation and waits for Lambda's answer.
 ///
 /// A function error is a response (with `function_error` set), not an
 /// `Err`: the caller decides how to surface it, with the payload intact.
-pub async fn invoke(
+pub async fn invoke(client: &Client, request: InvokeRequest) -> Invoked {
+    let traffic = Arc::new(Traffic::default());
+    let result = send(client, request, &traffic).await;
+    Invoked { result, traffic }
+}
+
+async fn send(
     client: &Client,
     request: InvokeRequest,
+    traffic: &Arc<Traffic>,
 ) -> Result<InvocationResponse, InvokeError> {
     request.validate()?;
     let sdk = client.sdk().await;
@@ -251,18 +279,26 @@ pub async fn invoke(
     if let Some(qualifier) = request.qualifier {
         call = call.qualifier(qualifier);
     }
-    let mut output = call.send().await?;
+    let mut output = call
+        .customize()
+        .interceptor(TrafficMeter(Arc::clone(traffic)))
+        .send()
+        .await?;
     let payload = match output.payload.take() {
         Some(blob) => String::from_utf8(blob.into_inner())
             .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()),
         None => String::new(),
     };
+    let log_result = output.log_result.as_deref().map(decode_log);
     Ok(InvocationResponse {
         status_code: u16::try_from(output.status_code).unwrap_or(0),
         executed_version: output.executed_version.take(),
-        log_result: output.log_result.as_deref().map(decode_log),
+        report: log_result.as_deref().and_then(Report::from_log),
+        log_result,
         payload,
         function_error: output.function_error.take(),
+        bytes_sent: traffic.sent(),
+        bytes_received: traffic.received(),
     })
 }
 

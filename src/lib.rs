@@ -15,11 +15,14 @@ pub mod config;
 pub mod error;
 pub mod ffi;
 pub mod invoke;
+pub mod metering;
+pub mod report;
 pub mod response;
 pub mod runtime;
 
 pub use client::Client;
 pub use config::ClientConfig;
 pub use error::{ErrorKind, InvokeError};
-pub use invoke::{InvocationType, InvokeRequest, LogType};
+pub use invoke::{InvocationType, InvokeRequest, Invoked, LogType};
+pub use report::Report;
 pub use response::InvocationResponse;

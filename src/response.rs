@@ -5,7 +5,9 @@
 use base64::Engine;
 use serde::Serialize;
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+use crate::report::Report;
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct InvocationResponse {
     /// 200 for RequestResponse, 202 for Event, 204 for DryRun.
@@ -20,6 +22,13 @@ pub struct InvocationResponse {
     /// `Handled` or `Unhandled` when the function itself failed.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub function_error: Option<String>,
+    /// Lambda's own measurements, from the REPORT line of a Tail log.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub report: Option<Report>,
+    /// Bytes sent and received on the wire for this invocation (retries
+    /// included), for k6's data_sent / data_received.
+    pub bytes_sent: u64,
+    pub bytes_received: u64,
 }
 
 impl InvocationResponse {
@@ -58,10 +67,13 @@ mod tests {
             log_result: None,
             payload: String::new(),
             function_error: None,
+            report: None,
+            bytes_sent: 10,
+            bytes_received: 20,
         };
         assert_eq!(
             String::from_utf8(response.to_json()).unwrap(),
-            r#"{"statusCode":202,"payload":""}"#
+            r#"{"statusCode":202,"payload":"","bytesSent":10,"bytesReceived":20}"#
         );
     }
 }

@@ -122,7 +122,7 @@ fn start(
 
 #[test]
 fn a_started_invocation_completes_exactly_once() {
-    let _serial = TEST_LOCK.lock().unwrap();
+    let _serial = TEST_LOCK.lock().unwrap_or_else(|e| e.into_inner());
     let rx = completions();
     let endpoint = serve(OK_RESPONSE, Duration::ZERO);
     let client = client(&endpoint);
@@ -132,10 +132,16 @@ fn a_started_invocation_completes_exactly_once() {
     unsafe { lambda_client_free(client) }; // in-flight work survives its client
     let (user_data, json) = rx.recv_timeout(Duration::from_secs(10)).unwrap();
     assert_eq!(user_data, 7);
-    assert_eq!(
-        json,
-        r#"{"statusCode":200,"executedVersion":"$LATEST","payload":"3"}"#
-    );
+    let response: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(response["statusCode"], 200);
+    assert_eq!(response["executedVersion"], "$LATEST");
+    assert_eq!(response["payload"], "3");
+    // The wire bytes: a signed request with a 13-byte body, and the
+    // response above (its headers as hyper hands them over).
+    let sent = response["bytesSent"].as_u64().unwrap();
+    let received = response["bytesReceived"].as_u64().unwrap();
+    assert!((400..2000).contains(&sent), "bytesSent {sent}");
+    assert!((60..=OK_RESPONSE.len() as u64 + 20).contains(&received), "bytesReceived {received}");
     assert!(
         rx.recv_timeout(Duration::from_millis(300)).is_err(),
         "a second callback"
@@ -145,7 +151,7 @@ fn a_started_invocation_completes_exactly_once() {
 
 #[test]
 fn invalid_requests_are_refused_without_a_callback() {
-    let _serial = TEST_LOCK.lock().unwrap();
+    let _serial = TEST_LOCK.lock().unwrap_or_else(|e| e.into_inner());
     let rx = completions();
     let client = client("http://127.0.0.1:9");
     let mut request = Request::new("add-numbers");
@@ -162,7 +168,7 @@ fn invalid_requests_are_refused_without_a_callback() {
 
 #[test]
 fn cancelling_completes_promptly_with_cancelled() {
-    let _serial = TEST_LOCK.lock().unwrap();
+    let _serial = TEST_LOCK.lock().unwrap_or_else(|e| e.into_inner());
     let rx = completions();
     let endpoint = serve(OK_RESPONSE, Duration::from_secs(5));
     let client = client(&endpoint);
@@ -182,7 +188,7 @@ fn cancelling_completes_promptly_with_cancelled() {
 
 #[test]
 fn refused_connections_are_network_errors() {
-    let _serial = TEST_LOCK.lock().unwrap();
+    let _serial = TEST_LOCK.lock().unwrap_or_else(|e| e.into_inner());
     let rx = completions();
     let port = TcpListener::bind("127.0.0.1:0")
         .unwrap()

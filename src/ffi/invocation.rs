@@ -17,10 +17,15 @@ use crate::runtime::runtime;
 ///
 /// `response_json` (not NUL-terminated, `response_len` bytes) is one of:
 /// - `{"statusCode": 200, "executedVersion": "...", "logResult": "...",
-///   "payload": "...", "functionError": "Unhandled"}` (absent fields omitted);
+///   "payload": "...", "functionError": "Unhandled", "report": {"durationMs":
+///   1.5, "billedDurationMs": 2, "memorySizeMB": 128, "maxMemoryUsedMB": 64,
+///   "initDurationMs": 100}, "bytesSent": 512, "bytesReceived": 300}`
+///   (absent fields omitted);
 /// - `{"error": {"kind": "service|network|validation|cancelled|internal",
 ///   "name": "...", "code": "..." or 1212, "message": "...",
-///   "statusCode": 404, "requestId": "...", "field": "..."}}`.
+///   "statusCode": 429, "requestId": "...", "field": "...",
+///   "retryAfterSeconds": 2, "reason": "..."}, "bytesSent": 512,
+///   "bytesReceived": 120}`.
 ///
 /// It is borrowed for the duration of the call only. The callback must
 /// return promptly and must not unwind.
@@ -138,17 +143,16 @@ pub unsafe extern "C" fn lambda_client_invoke(
         runtime().spawn(async move {
             let work = async {
                 tokio::select! {
-                    result = invoke(&client, request) => result,
+                    invoked = invoke(&client, request) => invoked.to_json(),
                     // notify_one stores a permit, so a cancel that comes
                     // before this task first runs is not missed.
-                    _ = cancelled.notified() => Err(InvokeError::cancelled()),
+                    _ = cancelled.notified() => InvokeError::cancelled().to_json(),
                 }
             };
             // A panic in the SDK or in this library must still complete
             // the invocation: the caller is waiting for exactly one callback.
             let json = match AssertUnwindSafe(work).catch_unwind().await {
-                Ok(Ok(response)) => response.to_json(),
-                Ok(Err(error)) => error.to_json(),
+                Ok(json) => json,
                 Err(panic) => InvokeError::internal(format!(
                     "xk6-lambda panicked during the invocation: {}",
                     panic_message(&*panic)

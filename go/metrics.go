@@ -1,0 +1,199 @@
+package lambda
+
+import (
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"go.k6.io/k6/metrics"
+)
+
+// lambdaMetrics are the extension's custom metrics, registered once per
+// registry (that is, once per k6 process) and shared by every VU.
+type lambdaMetrics struct {
+	invocations    *metrics.Metric // Counter
+	duration       *metrics.Metric // Trend, time: client-observed round trip
+	failed         *metrics.Metric // Rate: a function, service or network error
+	functionErrors *metrics.Metric // Counter
+
+	// From the REPORT line of a Tail log: what Lambda itself measured.
+	lambdaDuration *metrics.Metric // Trend, time
+	billedDuration *metrics.Metric // Trend, time
+	initDuration   *metrics.Metric // Trend, time (cold starts only)
+	maxMemoryUsed  *metrics.Metric // Trend, data (bytes)
+	coldStarts     *metrics.Metric // Rate: REPORTs with an Init Duration
+}
+
+var (
+	metricsMu       sync.Mutex
+	metricsRegistry *metrics.Registry
+	metricsShared   *lambdaMetrics
+)
+
+// registerMetrics returns the metrics of a registry, registering them the
+// first time. It runs in the init context of each VU; only the first call
+// per registry does any work.
+func registerMetrics(registry *metrics.Registry) (*lambdaMetrics, error) {
+	metricsMu.Lock()
+	defer metricsMu.Unlock()
+	if metricsRegistry == registry && metricsShared != nil {
+		return metricsShared, nil
+	}
+	var err error
+	m := &lambdaMetrics{}
+	for _, def := range []struct {
+		dst   **metrics.Metric
+		name  string
+		typ   metrics.MetricType
+		value metrics.ValueType
+	}{
+		{&m.invocations, "lambda_invocations", metrics.Counter, metrics.Default},
+		{&m.duration, "lambda_invocation_duration", metrics.Trend, metrics.Time},
+		{&m.failed, "lambda_invocation_failed", metrics.Rate, metrics.Default},
+		{&m.functionErrors, "lambda_function_errors", metrics.Counter, metrics.Default},
+		{&m.lambdaDuration, "lambda_duration", metrics.Trend, metrics.Time},
+		{&m.billedDuration, "lambda_billed_duration", metrics.Trend, metrics.Time},
+		{&m.initDuration, "lambda_init_duration", metrics.Trend, metrics.Time},
+		{&m.maxMemoryUsed, "lambda_max_memory_used", metrics.Trend, metrics.Data},
+		{&m.coldStarts, "lambda_cold_starts", metrics.Rate, metrics.Default},
+	} {
+		if *def.dst, err = registry.NewMetric(def.name, def.typ, def.value); err != nil {
+			return nil, err
+		}
+	}
+	metricsRegistry, metricsShared = registry, m
+	return m, nil
+}
+
+// sampleSet collects one invocation's samples, all with the same tags.
+type sampleSet struct {
+	tags    *metrics.TagSet
+	meta    map[string]string
+	at      time.Time
+	samples metrics.Samples
+}
+
+func (s *sampleSet) add(metric *metrics.Metric, value float64) {
+	s.samples = append(s.samples, metrics.Sample{
+		TimeSeries: metrics.TimeSeries{Metric: metric, Tags: s.tags},
+		Time:       s.at,
+		Metadata:   s.meta,
+		Value:      value,
+	})
+}
+
+func boolValue(b bool) float64 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// mebibytes converts Lambda's MB (which are MiB) to bytes for a data Trend.
+func mebibytes(mb float64) float64 { return mb * 1024 * 1024 }
+
+// invocationSamples turns a completed invocation into k6 samples.
+func (m *lambdaMetrics) invocationSamples(
+	builtin *metrics.BuiltinMetrics, base metrics.TagsAndMeta, req *invokeRequest,
+	o *outcome, elapsed time.Duration, at time.Time,
+) metrics.Samples {
+	tags := base.Tags.
+		With("function", functionTag(req.FunctionName)).
+		With("qualifier", qualifierTag(req)).
+		With("invocation_type", defaultString(req.InvocationType, "RequestResponse"))
+	status := o.StatusCode
+	failed := o.FunctionError != nil
+	if o.Error != nil {
+		status = o.Error.StatusCode
+		failed = true
+		tags = tags.With("error_code", errorCodeTag(o.Error))
+	} else if o.FunctionError != nil {
+		tags = tags.With("error_code", *o.FunctionError)
+	}
+	tags = tags.With("status", strconv.Itoa(status))
+	if o.ExecutedVersion != nil {
+		tags = tags.With("executed_version", *o.ExecutedVersion)
+	}
+	for key, value := range req.Tags {
+		tags = tags.With(key, value)
+	}
+
+	set := &sampleSet{tags: tags, meta: base.Metadata, at: at}
+	set.add(m.invocations, 1)
+	set.add(m.duration, metrics.D(elapsed))
+	set.add(m.failed, boolValue(failed))
+	if o.FunctionError != nil {
+		set.add(m.functionErrors, 1)
+	}
+	if r := o.Report; r != nil {
+		set.add(m.lambdaDuration, r.DurationMs)
+		set.add(m.billedDuration, r.BilledDurationMs)
+		set.add(m.maxMemoryUsed, mebibytes(r.MaxMemoryUsedMB))
+		set.add(m.coldStarts, boolValue(r.InitDurationMs != nil))
+		if r.InitDurationMs != nil {
+			set.add(m.initDuration, *r.InitDurationMs)
+		}
+	}
+	if builtin != nil {
+		set.add(builtin.DataSent, float64(o.BytesSent))
+		set.add(builtin.DataReceived, float64(o.BytesReceived))
+	}
+	return set.samples
+}
+
+// functionTag is the function as named, without a `:qualifier` suffix
+// (that goes to the qualifier tag), so one function is one tag value.
+func functionTag(name string) string {
+	function, _ := splitQualifier(name)
+	return function
+}
+
+// qualifierTag is the qualifier asked for: the option, the name's suffix,
+// or $LATEST (what an unqualified invocation runs).
+func qualifierTag(req *invokeRequest) string {
+	if req.Qualifier != "" {
+		return req.Qualifier
+	}
+	if _, qualifier := splitQualifier(req.FunctionName); qualifier != "" {
+		return qualifier
+	}
+	return "$LATEST"
+}
+
+// splitQualifier splits `name:qualifier`, `account:function:name[:q]` and
+// `arn:...:function:name[:q]`: the qualifier is the part after the name.
+func splitQualifier(name string) (function, qualifier string) {
+	parts := strings.Split(name, ":")
+	for i, part := range parts {
+		if part == "function" && i+1 < len(parts) {
+			function = strings.Join(parts[:i+2], ":")
+			if i+2 < len(parts) {
+				qualifier = parts[i+2]
+			}
+			return function, qualifier
+		}
+	}
+	if len(parts) == 2 {
+		return parts[0], parts[1]
+	}
+	return name, ""
+}
+
+func errorCodeTag(e *outcomeError) string {
+	switch code := e.Code.(type) {
+	case string:
+		return code
+	case float64:
+		return strconv.FormatInt(int64(code), 10)
+	default:
+		return e.Name
+	}
+}
+
+func defaultString(s, fallback string) string {
+	if s == "" {
+		return fallback
+	}
+	return s
+}
