@@ -36,7 +36,6 @@ impl Report {
             };
             let number = || {
                 value
-                    .trim()
                     .split_whitespace()
                     .next()
                     .and_then(|n| n.parse::<f64>().ok())

@@ -141,7 +141,10 @@ fn a_started_invocation_completes_exactly_once() {
     let sent = response["bytesSent"].as_u64().unwrap();
     let received = response["bytesReceived"].as_u64().unwrap();
     assert!((400..2000).contains(&sent), "bytesSent {sent}");
-    assert!((60..=OK_RESPONSE.len() as u64 + 20).contains(&received), "bytesReceived {received}");
+    assert!(
+        (60..=OK_RESPONSE.len() as u64 + 20).contains(&received),
+        "bytesReceived {received}"
+    );
     assert!(
         rx.recv_timeout(Duration::from_millis(300)).is_err(),
         "a second callback"
