@@ -98,3 +98,24 @@ start_lambdaserver() {
   LAMBDASERVER_URL="http://127.0.0.1:$(cat "$work/lambdaserver.port")"
   wait_for_port 127.0.0.1 "${LAMBDASERVER_URL##*:}" 10 || die "lambdaserver is not accepting connections"
 }
+
+ensure_moto() {
+  if ! command -v moto_server >/dev/null; then
+    log "installing moto[server] $MOTO_VERSION (PyPI)"
+    pip_install "moto[server]==$MOTO_VERSION"
+    hash -r
+  fi
+}
+
+# start_moto WORKDIR: moto_server on a free loopback port, Docker off, with
+# the function add-numbers. Sets MOTO_PID and MOTO_URL.
+start_moto() {
+  local work=$1 port
+  ensure_moto
+  port=$(free_port)
+  moto_server -H 127.0.0.1 -p "$port" >"$work/moto.log" 2>&1 &
+  MOTO_PID=$!
+  wait_for_port 127.0.0.1 "$port" 60 || { cat "$work/moto.log" >&2; die "moto_server did not start"; }
+  MOTO_URL="http://127.0.0.1:$port"
+  python3 tests/moto/setup.py "$MOTO_URL" >&2 || die "could not prepare moto"
+}

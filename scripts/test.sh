@@ -14,9 +14,11 @@ failures=()
 work=$(mktemp -d)
 WATCH_PID=""
 SERVER_PID=""
+MOTO_PID=""
 cleanup() {
   stop_pid "$WATCH_PID"
   stop_pid "$SERVER_PID"
+  stop_pid "$MOTO_PID"
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -86,8 +88,10 @@ port=$(free_port)
 start_watch "$port" "$work/watch.log"
 WATCH_URL="http://127.0.0.1:$port"
 start_lambdaserver "$work"
+start_moto "$work"
 
 step "e2e: cargo lambda watch" k6_e2e tests/e2e/watch.js "$WATCH_URL"
+step "e2e: moto_server (Event 202, DryRun 204)" k6_e2e tests/e2e/moto.js "$MOTO_URL"
 step "e2e: bad input gets clear errors" k6_e2e tests/e2e/bad_input.js "$WATCH_URL"
 step "e2e: refused connections, k6 goes on" k6_e2e tests/e2e/refused.js "$(closed_port)"
 step "e2e: the example script" k6_e2e examples/invoke.js "$WATCH_URL" \
