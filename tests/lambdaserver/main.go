@@ -1,42 +1,70 @@
 // Command lambdaserver is a test server for the AWS Lambda Invoke API
-// (POST /2015-03-31/functions/{name}/invocations), written from the API
-// reference rather than from this project's client, for the behaviours the
-// emulators skip. It listens on 127.0.0.1 only.
+// (POST /2015-03-31/functions/{FunctionName}/invocations), written from the
+// API reference rather than from this project's client, for the behaviours
+// the emulators skip: SigV4 verification, qualifiers and ARNs, function
+// errors, log tails, cold starts, throttling, service errors and broken
+// connections. It listens on loopback only.
 //
-// Functions:
+// Requests must be signed (SigV4, service "lambda", any region) with
+// AKIAIOSFODNN7EXAMPLE / wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY, or with
+// ASIAIOSFODNN7EXAMPLE / sessiontestsecretsecretsecret0000000000 and
+// X-Amz-Security-Token: testsessiontoken; -no-auth turns the check off.
 //
-//	add-numbers  {"x":1,"y":2} -> 3
-//	echo         returns the payload as it came
-//	sleep        {"ms":200}: answers after that many milliseconds
-//	anything else: 404 ResourceNotFoundException
+// Functions (any qualifier: $LATEST, a version number, or the alias "live",
+// which points to version 7; any name, partial ARN or full ARN form):
 //
-// GET /_test/stats returns what it served, as JSON.
+//	add-numbers       {"x":1,"y":2} -> 3; bad input: Handled ValidationError
+//	echo              returns the payload byte for byte
+//	sleep             {"ms":N} -> {"sleptMs":N} after N ms
+//	fail-handled      function error Handled (ValidationError)
+//	fail-unhandled    function error Unhandled (Runtime.ExitError)
+//	fail-text         function error Unhandled, payload not JSON
+//	cold-start        {"cold":bool,"call":N}; cold on calls 1, 1+K, 1+2K (K = -cold-every)
+//	big-log           logs ~10 KB, so the 4 KB log tail is cut
+//	client-context    returns the decoded X-Amz-Client-Context (or null)
+//	throttle          429 TooManyRequestsException, Retry-After: 2
+//	server-error      500 ServiceException
+//	bad-gateway       502 InvalidRuntimeException
+//	long-error-type   404 with X-Amzn-ErrorType "ResourceNotFoundException:http://internal..."
+//	slow-headers      {"ms":N}: nothing is sent for N ms, then as sleep
+//	close-mid-body    200, Content-Length: 100, 10 bytes, connection closed
+//	reset             connection reset (RST) before any response
+//	malformed-header  a response with an invalid header line
+//	empty-200         200, empty body, no X-Amz-Executed-Version
+//	anything else     404 ResourceNotFoundException
+//
+// The first execution of each function is a cold start (Init Duration in
+// the REPORT line). From throttle down, the behaviour applies to every
+// invocation type; the others run for RequestResponse only (Event answers
+// 202, DryRun 204).
+//
+// GET /_test/stats returns the counters as JSON (see statsSnapshot);
+// POST /_test/reset returns them and zeroes them. Neither needs a signature.
 package main
 
 import (
-	"encoding/json"
 	"flag"
 	"fmt"
-	"io"
 	"log"
 	"net"
 	"net/http"
 	"os"
-	"strings"
-	"sync/atomic"
 	"time"
 )
-
-const invokePrefix = "/2015-03-31/functions/"
-
-type server struct {
-	invocations atomic.Int64
-}
 
 func main() {
 	addr := flag.String("addr", "127.0.0.1:0", "listen address (loopback only)")
 	portFile := flag.String("port-file", "", "write the chosen port to this file once listening")
+	coldEvery := flag.Int("cold-every", 4, "the cold-start function is cold on every Nth call (calls 1, 1+N, ...)")
+	noAuth := flag.Bool("no-auth", false, "do not verify SigV4 signatures")
+	verbose := flag.Bool("v", false, "log one line per request to stderr")
 	flag.Parse()
+	if *coldEvery < 1 {
+		log.Fatal("-cold-every must be at least 1")
+	}
+	if err := checkLoopback(*addr); err != nil {
+		log.Fatal(err)
+	}
 
 	listener, err := net.Listen("tcp", *addr)
 	if err != nil {
@@ -49,61 +77,33 @@ func main() {
 		}
 	}
 	log.Printf("lambdaserver listening on %s", listener.Addr())
-	s := &server{}
-	mux := http.NewServeMux()
-	mux.HandleFunc("POST "+invokePrefix+"{function}/invocations", s.invoke)
-	mux.HandleFunc("GET /_test/stats", s.stats)
-	log.Fatal(http.Serve(listener, mux))
+	handler := newServer(config{coldEvery: *coldEvery, noAuth: *noAuth, verbose: *verbose})
+	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
+	log.Fatal(srv.Serve(listener))
 }
 
-func (s *server) stats(w http.ResponseWriter, _ *http.Request) {
-	writeJSON(w, http.StatusOK, map[string]int64{"invocations": s.invocations.Load()})
-}
-
-func (s *server) invoke(w http.ResponseWriter, r *http.Request) {
-	s.invocations.Add(1)
-	payload, err := io.ReadAll(r.Body)
+// checkLoopback refuses listen addresses that are not loopback: this
+// server accepts well-known keys and must not be reachable from elsewhere.
+func checkLoopback(addr string) error {
+	host, _, err := net.SplitHostPort(addr)
 	if err != nil {
-		serviceError(w, http.StatusBadRequest, "InvalidRequestContentException", "cannot read the request body")
-		return
+		return fmt.Errorf("-addr %q: %w", addr, err)
 	}
-	function := r.PathValue("function")
-	w.Header().Set("X-Amz-Executed-Version", "$LATEST")
-	switch function {
-	case "add-numbers":
-		var in struct{ X, Y float64 }
-		if err := json.Unmarshal(payload, &in); err != nil {
-			serviceError(w, http.StatusBadRequest, "InvalidRequestContentException",
-				"Could not parse request body into json: "+err.Error())
-			return
+	if host == "localhost" {
+		// Whatever localhost resolves to here must be loopback too.
+		ips, err := net.LookupIP(host)
+		if err != nil {
+			return fmt.Errorf("-addr %q: %w", addr, err)
 		}
-		_, _ = fmt.Fprint(w, in.X+in.Y)
-	case "echo":
-		_, _ = w.Write(payload)
-	case "sleep":
-		var in struct{ Ms int }
-		_ = json.Unmarshal(payload, &in)
-		select {
-		case <-time.After(time.Duration(in.Ms) * time.Millisecond):
-		case <-r.Context().Done():
-			return
+		for _, ip := range ips {
+			if !ip.IsLoopback() {
+				return fmt.Errorf("-addr %q: localhost resolves to %s, which is not loopback", addr, ip)
+			}
 		}
-		_, _ = fmt.Fprintf(w, `{"sleptMs":%d}`, in.Ms)
-	default:
-		serviceError(w, http.StatusNotFound, "ResourceNotFoundException",
-			"Function not found: arn:aws:lambda:us-east-1:123456789012:function:"+strings.ReplaceAll(function, "/", ""))
+		return nil
 	}
-}
-
-// serviceError answers as Lambda does: the type in X-Amzn-ErrorType and a
-// JSON body with Type and Message.
-func serviceError(w http.ResponseWriter, status int, errorType, message string) {
-	w.Header().Set("X-Amzn-ErrorType", errorType)
-	writeJSON(w, status, map[string]string{"Type": "User", "Message": message})
-}
-
-func writeJSON(w http.ResponseWriter, status int, body any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(body)
+	if ip := net.ParseIP(host); ip != nil && ip.IsLoopback() {
+		return nil
+	}
+	return fmt.Errorf("-addr %q: only loopback addresses (127.0.0.1, ::1, localhost) are allowed", addr)
 }

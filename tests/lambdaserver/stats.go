@@ -1,0 +1,114 @@
+package main
+
+import (
+	"net/http"
+	"strconv"
+	"sync"
+)
+
+// Outcomes recorded in byStatus for requests that got no HTTP status the
+// client could read. Every other outcome is the decimal status code.
+const (
+	outcomeReset     = "reset"         // connection reset before any response
+	outcomeTruncated = "truncated"     // 200 headers, then the body was cut short
+	outcomeMalformed = "malformed"     // a response with an invalid header line
+	outcomeGone      = "client-closed" // the client left before the answer
+)
+
+// stats counts what the server was asked and what it answered, so that
+// tests can prove a client sent every request exactly once. Each invoke
+// request is counted in invocations and byFunction when it arrives and in
+// byStatus just before its answer leaves (so a client that has its answer
+// always sees it counted).
+type stats struct {
+	mu                sync.Mutex
+	invocations       int64
+	byFunction        map[string]int64
+	byStatus          map[string]int64
+	coldStarts        int64
+	signatureFailures int64
+	bytesReceived     int64
+}
+
+// statsSnapshot is the JSON shape of GET /_test/stats.
+type statsSnapshot struct {
+	// Invocations is every request to the Invoke path, rejected or not.
+	Invocations int64 `json:"invocations"`
+	// ByFunction counts them by function name (the name part of the
+	// FunctionName, without ARN prefix or qualifier; the raw text when it
+	// could not be parsed).
+	ByFunction map[string]int64 `json:"byFunction"`
+	// ByStatus counts them by HTTP status ("200", "404", ...) or by one of
+	// the outcome* strings above.
+	ByStatus map[string]int64 `json:"byStatus"`
+	// ColdStarts is how many executions had an Init Duration.
+	ColdStarts int64 `json:"coldStarts"`
+	// SignatureFailures is how many requests got a 403 from SigV4
+	// verification.
+	SignatureFailures int64 `json:"signatureFailures"`
+	// BytesReceived sums the request bodies (payloads) read.
+	BytesReceived int64 `json:"bytesReceived"`
+}
+
+func newStats() *stats {
+	return &stats{byFunction: map[string]int64{}, byStatus: map[string]int64{}}
+}
+
+func (s *stats) add(f func()) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	f()
+}
+
+func (s *stats) countInvocation()        { s.add(func() { s.invocations++ }) }
+func (s *stats) countFunction(n string)  { s.add(func() { s.byFunction[n]++ }) }
+func (s *stats) countOutcome(o string)   { s.add(func() { s.byStatus[o]++ }) }
+func (s *stats) countColdStart()         { s.add(func() { s.coldStarts++ }) }
+func (s *stats) countSignatureFailure()  { s.add(func() { s.signatureFailures++ }) }
+func (s *stats) countBytes(n int)        { s.add(func() { s.bytesReceived += int64(n) }) }
+func statusOutcome(status int) string    { return strconv.Itoa(status) }
+func (s *stats) snapshot() statsSnapshot { return s.take(false) }
+
+// take copies the counters and, with reset, zeroes them in the same step,
+// so that nothing counted between the two is lost.
+func (s *stats) take(reset bool) statsSnapshot {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	snap := statsSnapshot{
+		Invocations:       s.invocations,
+		ByFunction:        s.byFunction,
+		ByStatus:          s.byStatus,
+		ColdStarts:        s.coldStarts,
+		SignatureFailures: s.signatureFailures,
+		BytesReceived:     s.bytesReceived,
+	}
+	if reset {
+		s.invocations, s.coldStarts, s.signatureFailures, s.bytesReceived = 0, 0, 0, 0
+		s.byFunction, s.byStatus = map[string]int64{}, map[string]int64{}
+		return snap
+	}
+	snap.ByFunction = copyCounts(s.byFunction)
+	snap.ByStatus = copyCounts(s.byStatus)
+	return snap
+}
+
+func copyCounts(m map[string]int64) map[string]int64 {
+	out := make(map[string]int64, len(m))
+	for k, v := range m {
+		out[k] = v
+	}
+	return out
+}
+
+// serveStats answers GET /_test/stats.
+func (s *server) serveStats(w http.ResponseWriter, _ *http.Request) {
+	writeJSON(w, http.StatusOK, s.stats.snapshot())
+}
+
+// serveReset answers POST /_test/reset: it zeroes the counters and the
+// cold-start state (so the next call of every function is cold again) and
+// returns the counters as they were just before.
+func (s *server) serveReset(w http.ResponseWriter, _ *http.Request) {
+	s.cold.reset()
+	writeJSON(w, http.StatusOK, s.stats.take(true))
+}
