@@ -17,6 +17,7 @@ type clientConfig struct {
 	Endpoint        *string `json:"endpoint,omitempty"`
 	TimeoutMs       *int64  `json:"timeoutMs,omitempty"`
 	MaxAttempts     *int64  `json:"maxAttempts,omitempty"`
+	Transport       *string `json:"transport,omitempty"`
 }
 
 // awsConfigFields are the AWSConfig properties, in k6-jslib-aws's names.
@@ -111,7 +112,7 @@ func readClientConfig(value sobek.Value) (*clientConfig, error) {
 }
 
 // readClientOptions reads LambdaClient's second argument: `timeout` (ms,
-// or a duration string such as "30s") and `maxAttempts`.
+// or a duration string such as "30s"), `maxAttempts` and `transport`.
 func readClientOptions(value sobek.Value, cfg *clientConfig) error {
 	if value == nil || sobek.IsUndefined(value) || sobek.IsNull(value) {
 		return nil
@@ -134,8 +135,14 @@ func readClientOptions(value sobek.Value, cfg *clientConfig) error {
 				return fmt.Errorf("maxAttempts must be a whole number, got %s", describe(obj.Get(key)))
 			}
 			cfg.MaxAttempts = &n
+		case "transport":
+			s, ok := obj.Get(key).Export().(string)
+			if !ok {
+				return fmt.Errorf("transport must be 'direct' or 'sdk', got %s", describe(obj.Get(key)))
+			}
+			cfg.Transport = &s
 		default:
-			return fmt.Errorf("unknown LambdaClient option %q; known options: timeout, maxAttempts", key)
+			return fmt.Errorf("unknown LambdaClient option %q; known options: timeout, maxAttempts, transport", key)
 		}
 	}
 	return nil

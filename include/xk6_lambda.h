@@ -134,6 +134,33 @@ enum LambdaStatus lambda_config_validate(const uint8_t *config_json,
 // `client` is NULL or a client from `lambda_client_new`, not yet freed.
 void lambda_client_free(struct LambdaClient *client);
 
+// Looks up an example event of the `aws_lambda_events` crate by name
+// (`apigw-request`, `sqs-event`, `s3-event`, ...; `example-NAME` and
+// `example-NAME.json` are accepted too). The events are embedded in the
+// library: no I/O.
+//
+// On success writes to `*out_json` a pointer to the event's JSON text,
+// exactly as the fixture file has it, and to `*out_len` its length in
+// bytes. The text is static and NUL-terminated (the NUL is not counted in
+// `*out_len`): it is borrowed for the life of the process and must NOT be
+// freed.
+//
+// On `LAMBDA_STATUS_INVALID_REQUEST` (no such example) writes
+// `{"error": {"kind": "validation", "name": "InvalidInvocationError",
+// "code": "UnknownExample", "message": "unknown example event `x`; close
+// matches: ...", "field": "name"}}` to `*out_error` if `out_error` is not
+// NULL (free it with `lambda_string_free`), and NULL and 0 to the outputs.
+//
+// # Safety
+// `name` points to `name_len` readable bytes (it may be NULL when
+// `name_len` is 0); `out_json` and `out_len` are valid for a write;
+// `out_error` is NULL or valid for a pointer write.
+enum LambdaStatus lambda_example_event(const uint8_t *name,
+                                       size_t name_len,
+                                       const uint8_t **out_json,
+                                       size_t *out_len,
+                                       char **out_error);
+
 // Starts an invocation and returns at once; the outcome arrives through
 // `callback(user_data, ...)`, exactly once, on a runtime thread.
 //

@@ -9,6 +9,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, Weak};
 
+use aws_config::profile::ProfileFileCredentialsProvider;
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, Region};
@@ -16,19 +17,31 @@ use aws_credential_types::Credentials;
 use once_cell::sync::Lazy;
 use tokio::sync::OnceCell;
 
-use crate::config::{ClientConfig, ConfigError};
+use crate::config::{ClientConfig, ConfigError, TransportKind};
+use crate::error::InvokeError;
+use crate::transport::Transport;
 
-type SharedSdk = Arc<OnceCell<aws_sdk_lambda::Client>>;
+/// What sends the invocations of one configuration: the SDK client, and
+/// the direct transport unless the configuration asks for the SDK.
+#[derive(Debug)]
+pub(crate) struct Backend {
+    pub sdk: aws_sdk_lambda::Client,
+    /// `Err` when the direct transport could not be set up (for example no
+    /// CA certificates); invocations then report that error.
+    pub direct: Option<Result<Transport, InvokeError>>,
+}
 
-/// Live SDK clients by configuration. Weak, so a configuration no script
+type SharedBackend = Arc<OnceCell<Backend>>;
+
+/// Live backends by configuration. Weak, so a configuration no script
 /// uses any more frees its connections.
-static REGISTRY: Lazy<Mutex<HashMap<ClientConfig, Weak<OnceCell<aws_sdk_lambda::Client>>>>> =
+static REGISTRY: Lazy<Mutex<HashMap<ClientConfig, Weak<OnceCell<Backend>>>>> =
     Lazy::new(|| Mutex::new(HashMap::new()));
 
 #[derive(Clone)]
 pub struct Client {
     config: Arc<ClientConfig>,
-    sdk: SharedSdk,
+    backend: SharedBackend,
 }
 
 impl std::fmt::Debug for Client {
@@ -47,18 +60,18 @@ impl Client {
     pub fn new(config: ClientConfig) -> Result<Self, ConfigError> {
         config.validate()?;
         let mut registry = REGISTRY.lock().unwrap_or_else(|p| p.into_inner());
-        let sdk = match registry.get(&config).and_then(Weak::upgrade) {
+        let backend = match registry.get(&config).and_then(Weak::upgrade) {
             Some(shared) => shared,
             None => {
                 registry.retain(|_, weak| weak.strong_count() > 0);
-                let shared: SharedSdk = Arc::new(OnceCell::new());
+                let shared: SharedBackend = Arc::new(OnceCell::new());
                 registry.insert(config.clone(), Arc::downgrade(&shared));
                 shared
             }
         };
         Ok(Self {
             config: Arc::new(config),
-            sdk,
+            backend,
         })
     }
 
@@ -66,22 +79,32 @@ impl Client {
         &self.config
     }
 
-    /// True when both clients use one SDK client (and so one connection pool).
+    /// True when both clients use one backend (and so one connection pool).
     pub fn shares_connections_with(&self, other: &Client) -> bool {
-        Arc::ptr_eq(&self.sdk, &other.sdk)
+        Arc::ptr_eq(&self.backend, &other.backend)
     }
 
-    pub(crate) async fn sdk(&self) -> &aws_sdk_lambda::Client {
-        self.sdk
-            .get_or_init(|| build_sdk_client(&self.config))
+    pub(crate) async fn backend(&self) -> &Backend {
+        self.backend
+            .get_or_init(|| build_backend(&self.config))
             .await
+    }
+}
+
+async fn build_backend(config: &ClientConfig) -> Backend {
+    let sdk_config = load_sdk_config(config).await;
+    let direct = (config.transport() == TransportKind::Direct)
+        .then(|| Transport::new(config, &sdk_config));
+    Backend {
+        sdk: aws_sdk_lambda::Client::new(&sdk_config),
+        direct,
     }
 }
 
 /// The standard AWS configuration chain (environment, profile, SSO, web
 /// identity, container and instance metadata; `AWS_ENDPOINT_URL_LAMBDA`,
 /// `AWS_ENDPOINT_URL`), overridden by what the script set explicitly.
-async fn build_sdk_client(config: &ClientConfig) -> aws_sdk_lambda::Client {
+async fn load_sdk_config(config: &ClientConfig) -> aws_config::SdkConfig {
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
         .region(Region::new(config.region.clone()))
         .retry_config(RetryConfig::standard().with_max_attempts(config.max_attempts()))
@@ -90,6 +113,9 @@ async fn build_sdk_client(config: &ClientConfig) -> aws_sdk_lambda::Client {
                 .operation_timeout(config.timeout())
                 .build(),
         );
+    if let Some(profile) = config.profile() {
+        loader = loader.profile_name(profile);
+    }
     if let Some((access_key, secret_key, session_token)) = config.static_keys() {
         // Static keys: no credential-chain probing at all.
         loader = loader.credentials_provider(Credentials::new(
@@ -99,11 +125,19 @@ async fn build_sdk_client(config: &ClientConfig) -> aws_sdk_lambda::Client {
             None,
             "xk6-lambda",
         ));
+    } else if let Some(profile) = config.profile() {
+        // A profile named explicitly is meant: the default chain would let
+        // AWS_ACCESS_KEY_ID in the environment win over it.
+        loader = loader.credentials_provider(
+            ProfileFileCredentialsProvider::builder()
+                .profile_name(profile)
+                .build(),
+        );
     }
     if let Some(endpoint) = config.endpoint_url() {
         loader = loader.endpoint_url(endpoint);
     }
-    aws_sdk_lambda::Client::new(&loader.load().await)
+    loader.load().await
 }
 
 #[cfg(test)]

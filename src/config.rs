@@ -34,6 +34,23 @@ pub struct ClientConfig {
     pub timeout_ms: Option<u64>,
     #[serde(default)]
     pub max_attempts: Option<u32>,
+    /// A named profile of the shared AWS config files: its credentials
+    /// (beating the environment's, as with the AWS CLI's `--profile`) and
+    /// settings. Unused when static keys are given.
+    #[serde(default)]
+    pub profile: Option<String>,
+    /// `direct` (default): one signed request on a pooled HTTP client;
+    /// `sdk`: aws-sdk-lambda's full orchestration (FIPS, dual-stack, its
+    /// endpoint rules). Both report alike.
+    #[serde(default)]
+    pub transport: Option<String>,
+}
+
+/// How invocations are sent (see `ClientConfig::transport`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TransportKind {
+    Direct,
+    Sdk,
 }
 
 /// A configuration the client refuses; the script sees it as `InvalidAWSConfigError`.
@@ -108,6 +125,13 @@ impl ClientConfig {
                 "invalid timeout; reason: expected a duration above zero".into(),
             ));
         }
+        if let Some(transport) = self.transport.as_deref() {
+            if transport != "direct" && transport != "sdk" {
+                return Err(invalid(format!(
+                    "invalid transport; reason: expected `direct` or `sdk`, got `{transport}`"
+                )));
+            }
+        }
         if let Some(attempts) = self.max_attempts {
             if !(1..=10).contains(&attempts) {
                 return Err(invalid(format!(
@@ -125,6 +149,18 @@ impl ClientConfig {
             present(&self.secret_access_key)?,
             present(&self.session_token),
         ))
+    }
+
+    pub fn transport(&self) -> TransportKind {
+        match self.transport.as_deref() {
+            Some("sdk") => TransportKind::Sdk,
+            _ => TransportKind::Direct,
+        }
+    }
+
+    /// The named profile, when one was given.
+    pub fn profile(&self) -> Option<&str> {
+        present(&self.profile)
     }
 
     /// The endpoint as a URL the SDK accepts (a bare host becomes `https://host`).
@@ -275,6 +311,10 @@ mod tests {
         assert_eq!(config.timeout(), Duration::from_millis(500));
         assert_eq!(config.max_attempts(), 3);
         assert!(ClientConfig::from_json(br#"{"region":"x","regoin":"y"}"#).is_err());
+        let profiled =
+            ClientConfig::from_json(br#"{"region":"us-east-1","profile":"test"}"#).unwrap();
+        assert_eq!(profiled.profile(), Some("test"));
+        assert_eq!(keyed().profile(), None);
         assert!(ClientConfig::from_json(b"not json").is_err());
     }
 

@@ -4,9 +4,8 @@
 use std::error::Error as StdError;
 use std::io;
 
-use aws_sdk_lambda::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_lambda::error::SdkError;
 use aws_sdk_lambda::operation::invoke::InvokeError as SdkInvokeError;
-use aws_sdk_lambda::operation::RequestId;
 use aws_smithy_runtime_api::http::Response as HttpResponse;
 use serde::Serialize;
 
@@ -22,6 +21,8 @@ pub enum ErrorKind {
     Network,
     /// The caller cancelled the invocation (the k6 VU stopped).
     Cancelled,
+    /// No credentials to sign with (the credential chain found none).
+    Credentials,
     /// A bug of this library, reported instead of crashing k6.
     Internal,
 }
@@ -67,7 +68,7 @@ impl std::fmt::Display for InvokeError {
 impl StdError for InvokeError {}
 
 /// k6's network error codes that this library can tell apart.
-mod k6_code {
+pub(crate) mod k6_code {
     pub const GENERIC: u32 = 1000;
     pub const REQUEST_TIMEOUT: u32 = 1050;
     pub const GENERIC_DNS: u32 = 1100;
@@ -107,6 +108,20 @@ impl InvokeError {
         }
     }
 
+    pub fn credentials(message: String) -> Self {
+        Self {
+            kind: ErrorKind::Credentials,
+            name: "CredentialsError".into(),
+            code: ErrorCode::Text("CredentialsError".into()),
+            message,
+            status_code: None,
+            request_id: None,
+            field: None,
+            retry_after_seconds: None,
+            reason: None,
+        }
+    }
+
     pub fn internal(message: impl Into<String>) -> Self {
         Self {
             kind: ErrorKind::Internal,
@@ -121,7 +136,7 @@ impl InvokeError {
         }
     }
 
-    fn network(name: &str, code: u32, message: String) -> Self {
+    pub(crate) fn network(name: &str, code: u32, message: String) -> Self {
         Self {
             kind: ErrorKind::Network,
             name: name.into(),
@@ -135,7 +150,7 @@ impl InvokeError {
         }
     }
 
-    fn service(code: String, message: String, status: u16, request_id: Option<String>) -> Self {
+    pub(crate) fn service(code: String, message: String, status: u16, request_id: Option<String>) -> Self {
         Self {
             kind: ErrorKind::Service,
             name: code.clone(),
@@ -179,7 +194,7 @@ impl From<SdkError<SdkInvokeError, HttpResponse>> for InvokeError {
         match &err {
             SdkError::ServiceError(ctx) => {
                 let status = ctx.raw().status().as_u16();
-                from_service_error(ctx.err(), ctx.raw(), status)
+                from_service_error(ctx.raw(), status)
             }
             SdkError::TimeoutError(_) => InvokeError::network(
                 "GeneralError",
@@ -215,54 +230,59 @@ impl From<SdkError<SdkInvokeError, HttpResponse>> for InvokeError {
     }
 }
 
-/// A service error: the AWS type from `X-Amzn-ErrorType` or the body, or,
-/// for endpoints that answer with a bare Lambda error body (`cargo lambda
-/// watch` does, with HTTP 500), the function's `errorType`/`errorMessage`.
-fn from_service_error(err: &SdkInvokeError, raw: &HttpResponse, status: u16) -> InvokeError {
-    let request_id = err
-        .request_id()
-        .map(str::to_owned)
-        .or_else(|| raw.headers().get("x-amzn-requestid").map(str::to_owned));
-    let body = raw.body().bytes().unwrap_or_default();
-    let lambda_body: Option<serde_json::Value> = serde_json::from_slice(body).ok();
+/// A service error, read from the HTTP response as the Lambda REST-JSON
+/// protocol defines it: the type from `X-Amzn-ErrorType` (before any `:`)
+/// or the body's `__type`/`code`; the message from the body's `message` or
+/// `Message`. Endpoints that answer with a bare Lambda error body (`cargo
+/// lambda watch` does, with HTTP 500) give the function's `errorType` and
+/// `errorMessage`. Both transports use this, so they report alike.
+pub(crate) fn service_error<'a>(
+    status: u16,
+    header: impl Fn(&str) -> Option<&'a str>,
+    body: &[u8],
+) -> InvokeError {
+    let json: Option<serde_json::Value> = serde_json::from_slice(body).ok();
     let body_field = |key: &str| {
-        lambda_body
-            .as_ref()
+        json.as_ref()
             .and_then(|v| v.get(key))
             .and_then(|v| v.as_str())
+            .filter(|v| !v.is_empty())
             .map(str::to_owned)
     };
-    let code = err
-        .code()
-        .map(str::to_owned)
+    let clean_type = |t: &str| {
+        let t = t.split(':').next().unwrap_or(t);
+        t.rsplit('#').next().unwrap_or(t).trim().to_owned()
+    };
+    let code = header("x-amzn-errortype")
+        .map(clean_type)
+        .or_else(|| body_field("__type").map(|t| clean_type(&t)))
+        .or_else(|| body_field("code").map(|t| clean_type(&t)))
         .or_else(|| body_field("errorType"))
+        .filter(|c| !c.is_empty())
         .unwrap_or_else(|| fallback_code(status).to_owned());
-    let message = err
-        .message()
-        .map(str::to_owned)
+    let message = body_field("message")
+        .or_else(|| body_field("Message"))
         .or_else(|| body_field("errorMessage"))
         .or_else(|| {
             let text = String::from_utf8_lossy(body).trim().to_string();
             (!text.is_empty()).then_some(text)
         })
         .unwrap_or_else(|| format!("HTTP {status} with no error message"));
+    let request_id = header("x-amzn-requestid").map(str::to_owned);
     let mut error = InvokeError::service(code, message, status, request_id);
-    if let SdkInvokeError::TooManyRequestsException(throttled) = err {
-        error.reason = throttled.reason().map(|r| r.as_str().to_owned());
-        error.retry_after_seconds = throttled
-            .retry_after_seconds()
+    if status == 429 {
+        error.retry_after_seconds = header("retry-after")
+            .map(str::to_owned)
+            .or_else(|| body_field("retryAfterSeconds"))
             .and_then(|s| s.trim().parse().ok());
-    }
-    if status == 429 && error.retry_after_seconds.is_none() {
-        error.retry_after_seconds = raw
-            .headers()
-            .get("retry-after")
-            .and_then(|s| s.trim().parse().ok());
-    }
-    if status == 429 && error.reason.is_none() {
         error.reason = body_field("Reason");
     }
     error
+}
+
+fn from_service_error(raw: &HttpResponse, status: u16) -> InvokeError {
+    let body = raw.body().bytes().unwrap_or_default();
+    service_error(status, |name| raw.headers().get(name), body)
 }
 
 fn fallback_code(status: u16) -> &'static str {
@@ -279,7 +299,7 @@ fn fallback_code(status: u16) -> &'static str {
 
 /// An error and its sources, as one line: `a: b: c`. (The SDK's
 /// DisplayErrorContext adds a Debug dump that no script user wants.)
-fn error_chain(err: &(dyn StdError + 'static)) -> String {
+pub(crate) fn error_chain(err: &(dyn StdError + 'static)) -> String {
     let mut parts: Vec<String> = Vec::new();
     let mut source: Option<&(dyn StdError + 'static)> = Some(err);
     while let Some(current) = source {
@@ -294,7 +314,7 @@ fn error_chain(err: &(dyn StdError + 'static)) -> String {
 
 /// Finds the `io::Error` under a dispatch failure to name the cause as k6
 /// names it for HTTP requests.
-fn classify_network(err: &(dyn StdError + 'static), detail: String) -> InvokeError {
+pub(crate) fn classify_network(err: &(dyn StdError + 'static), detail: String) -> InvokeError {
     let mut source: Option<&(dyn StdError + 'static)> = Some(err);
     let mut dns = false;
     while let Some(current) = source {

@@ -254,7 +254,15 @@ impl Invoked {
 /// `Err`: the caller decides how to surface it, with the payload intact.
 pub async fn invoke(client: &Client, request: InvokeRequest) -> Invoked {
     let traffic = Arc::new(Traffic::default());
-    let result = send(client, request, &traffic).await;
+    let result = match request.validate() {
+        Ok(()) => send(client, request, &traffic).await,
+        Err(error) => Err(error),
+    };
+    let result = result.map(|mut response| {
+        response.bytes_sent = traffic.sent();
+        response.bytes_received = traffic.received();
+        response
+    });
     Invoked { result, traffic }
 }
 
@@ -263,8 +271,20 @@ async fn send(
     request: InvokeRequest,
     traffic: &Arc<Traffic>,
 ) -> Result<InvocationResponse, InvokeError> {
-    request.validate()?;
-    let sdk = client.sdk().await;
+    let backend = client.backend().await;
+    match &backend.direct {
+        Some(Ok(transport)) => transport.invoke(request, traffic).await,
+        Some(Err(error)) => Err(error.clone()),
+        None => send_with_sdk(&backend.sdk, request, traffic).await,
+    }
+}
+
+/// The same invocation through aws-sdk-lambda (`transport: 'sdk'`).
+async fn send_with_sdk(
+    sdk: &aws_sdk_lambda::Client,
+    request: InvokeRequest,
+    traffic: &Arc<Traffic>,
+) -> Result<InvocationResponse, InvokeError> {
     let mut call = sdk
         .invoke()
         .function_name(request.function_name)
@@ -297,8 +317,8 @@ async fn send(
         log_result,
         payload,
         function_error: output.function_error.take(),
-        bytes_sent: traffic.sent(),
-        bytes_received: traffic.received(),
+        bytes_sent: 0,
+        bytes_received: 0,
     })
 }
 

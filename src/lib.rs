@@ -13,12 +13,14 @@
 pub mod client;
 pub mod config;
 pub mod error;
+pub mod examples;
 pub mod ffi;
 pub mod invoke;
 pub mod metering;
 pub mod report;
 pub mod response;
 pub mod runtime;
+pub mod transport;
 
 pub use client::Client;
 pub use config::ClientConfig;

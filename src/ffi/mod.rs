@@ -5,6 +5,8 @@
 //!   by the caller and released with its matching `lambda_*_free`, once.
 //! - Strings this library returns through `char **out_error` are owned by
 //!   the caller and released with `lambda_string_free`.
+//! - The example event text from `lambda_example_event` is static: borrowed
+//!   for the life of the process, never freed.
 //! - Input pointers are borrowed for the duration of the call only: the
 //!   library copies what it keeps, so Go memory may be passed directly.
 //! - The completion callback's `response_json` is borrowed for the duration
@@ -15,10 +17,12 @@
 
 mod boundary;
 mod client;
+mod examples;
 mod invocation;
 mod strings;
 
 pub use client::{lambda_client_free, lambda_client_new, lambda_config_validate, LambdaClient};
+pub use examples::lambda_example_event;
 pub use invocation::{
     lambda_client_invoke, lambda_invocation_cancel, lambda_invocation_free,
     LambdaCompletionCallback, LambdaInvocation, LambdaInvokeRequest,

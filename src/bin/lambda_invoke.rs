@@ -1,0 +1,97 @@
+//! `lambda-invoke`: one Lambda invocation from the shell, through the same
+//! Rust core (validation, SDK client, response and error JSON) as
+//! k6/x/lambda. `lambda-invoke --help` documents it all.
+
+// A crate root looks for its modules beside it, in src/bin/: point at the
+// binary's own directory instead.
+#[path = "lambda_invoke/args.rs"]
+mod args;
+#[path = "lambda_invoke/json.rs"]
+mod json;
+#[path = "lambda_invoke/output.rs"]
+mod output;
+#[path = "lambda_invoke/payload.rs"]
+mod payload;
+#[path = "lambda_invoke/target.rs"]
+mod target;
+
+use std::io::{IsTerminal, Write};
+use std::process::ExitCode;
+
+use clap::error::ErrorKind as ClapErrorKind;
+use clap::{CommandFactory, Parser};
+use xk6_lambda::examples::example_names;
+use xk6_lambda::invoke::invoke;
+use xk6_lambda::runtime::runtime;
+use xk6_lambda::{InvocationType, InvokeRequest, LogType};
+
+use args::Cli;
+
+/// Exit codes, as `--help` documents them.
+const EXIT_OK: u8 = 0;
+const EXIT_FUNCTION_ERROR: u8 = 1;
+const EXIT_USAGE: u8 = 2;
+const EXIT_FAILED: u8 = 3;
+
+/// Why the command stops before sending anything (exit 2).
+#[derive(Debug)]
+pub struct Usage(pub String);
+
+fn main() -> ExitCode {
+    // Usage errors exit 2 here, --help and --version 0.
+    let cli = Cli::parse();
+    if cli.list_examples {
+        let mut out = std::io::stdout().lock();
+        for name in example_names() {
+            if writeln!(out, "{name}").is_err() {
+                break; // `| head`: the reader has gone
+            }
+        }
+        return ExitCode::SUCCESS;
+    }
+    match prepare(&cli) {
+        Ok((client, request)) => {
+            let invoked = runtime().block_on(invoke(&client, request));
+            let stdout = std::io::stdout();
+            let mut streams = output::Streams {
+                out_is_terminal: stdout.is_terminal(),
+                out: &mut stdout.lock(),
+                err: &mut std::io::stderr().lock(),
+            };
+            ExitCode::from(output::report(&invoked, cli.output_format, &mut streams))
+        }
+        Err(Usage(message)) => {
+            // Worded and laid out as clap's own usage errors.
+            let _ = Cli::command()
+                .error(ClapErrorKind::ValueValidation, message)
+                .print();
+            ExitCode::from(EXIT_USAGE)
+        }
+    }
+}
+
+/// Everything that can be checked before sending: the payload, the client
+/// context, the target and the options.
+fn prepare(cli: &Cli) -> Result<(xk6_lambda::Client, InvokeRequest), Usage> {
+    let request = InvokeRequest {
+        function_name: target::function_name(cli)?,
+        payload: payload::payload(cli)?,
+        invocation_type: parse_option::<InvocationType>(&cli.invocation_type)?,
+        log_type: parse_option::<LogType>(&cli.log_type)?,
+        client_context: payload::client_context(cli)?,
+        qualifier: cli.qualifier.clone(),
+    };
+    request.validate().map_err(|e| Usage(e.message))?;
+    Ok((target::client(cli)?, request))
+}
+
+/// clap has checked the value against the same list: this cannot fail, but
+/// the core's parser stays the one authority.
+fn parse_option<T>(value: &str) -> Result<T, Usage>
+where
+    T: std::str::FromStr<Err = xk6_lambda::InvokeError>,
+{
+    value
+        .parse()
+        .map_err(|e: xk6_lambda::InvokeError| Usage(e.message))
+}

@@ -1,0 +1,135 @@
+//! The direct transport: Lambda's Invoke as one signed HTTP/1.1 request on
+//! a pooled hyper client, without the SDK's per-call orchestration.
+//!
+//! Why: a load generator spends its CPU on itself. Measured with
+//! scripts/bench.sh, the SDK's orchestrator (config bag, runtime plugins,
+//! interceptors, endpoint resolution, identity cache) cost several times
+//! what k6 spends on an `http.post`. Here the endpoint, host header and
+//! credentials are resolved once per client; per call there is one SigV4
+//! signature and one request. The semantics stay the SDK's: the same
+//! endpoint rules for a given endpoint URL, the same error mapping
+//! (`error::service_error` serves both), the same retry policy shape.
+//! `LambdaClient({transport: 'sdk'})` selects the SDK instead; the tests
+//! run both against the same servers and compare.
+
+mod credentials;
+mod http_client;
+mod request;
+mod response;
+mod retry;
+
+use std::time::Duration;
+
+use aws_config::SdkConfig;
+
+use crate::config::ClientConfig;
+use crate::error::InvokeError;
+use crate::invoke::InvokeRequest;
+use crate::metering::Traffic;
+use crate::response::InvocationResponse;
+
+pub use credentials::CredentialSource;
+use http_client::HttpClient;
+
+pub struct Transport {
+    http: HttpClient,
+    endpoint: request::Endpoint,
+    region: String,
+    credentials: CredentialSource,
+    max_attempts: u32,
+    timeout: Duration,
+}
+
+impl std::fmt::Debug for Transport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Transport")
+            .field("endpoint", &self.endpoint)
+            .field("region", &self.region)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Transport {
+    /// Resolves what the SDK would resolve per call, once: the endpoint
+    /// (the script's, `AWS_ENDPOINT_URL_LAMBDA`, `AWS_ENDPOINT_URL`, or the
+    /// region's) and the credentials (static keys, or the chain, cached).
+    pub fn new(config: &ClientConfig, sdk_config: &SdkConfig) -> Result<Self, InvokeError> {
+        let url = config
+            .endpoint_url()
+            .or_else(|| std::env::var("AWS_ENDPOINT_URL_LAMBDA").ok())
+            .or_else(|| sdk_config.endpoint_url().map(str::to_owned))
+            .unwrap_or_else(|| default_endpoint(&config.region));
+        Ok(Self {
+            http: HttpClient::shared()?,
+            endpoint: request::Endpoint::parse(&url)?,
+            region: config.region.clone(),
+            credentials: CredentialSource::new(config, sdk_config),
+            max_attempts: config.max_attempts(),
+            timeout: config.timeout(),
+        })
+    }
+
+    /// One invocation, retries included, bounded by the client's timeout.
+    pub async fn invoke(
+        &self,
+        request: InvokeRequest,
+        traffic: &Traffic,
+    ) -> Result<InvocationResponse, InvokeError> {
+        let mut request = request;
+        // The body is shared by every attempt without copying.
+        let body = bytes::Bytes::from(std::mem::take(&mut request.payload));
+        let attempts = retry::attempts(self.max_attempts, || self.attempt(&request, &body, traffic));
+        match tokio::time::timeout(self.timeout, attempts).await {
+            Ok(result) => result,
+            Err(_) => Err(InvokeError::network(
+                "GeneralError",
+                crate::error::k6_code::REQUEST_TIMEOUT,
+                format!(
+                    "request timeout: no answer within {:?} (the client's timeout option)",
+                    self.timeout
+                ),
+            )),
+        }
+    }
+
+    async fn attempt(
+        &self,
+        request: &InvokeRequest,
+        body: &bytes::Bytes,
+        traffic: &Traffic,
+    ) -> Result<InvocationResponse, InvokeError> {
+        let identity = self.credentials.identity().await?;
+        let signed = request::build(&self.endpoint, &self.region, &identity, request, body)?;
+        traffic.add_sent(signed.wire_len);
+        let answer = self.http.send(signed.request).await?;
+        response::read(answer, traffic).await
+    }
+}
+
+/// The public endpoint of a region, as the SDK's resolver gives it for
+/// the standard partitions (FIPS and dual-stack: use `transport: 'sdk'`).
+fn default_endpoint(region: &str) -> String {
+    let suffix = if region.starts_with("cn-") {
+        "amazonaws.com.cn"
+    } else {
+        "amazonaws.com"
+    };
+    format!("https://lambda.{region}.{suffix}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_endpoints_per_partition() {
+        assert_eq!(
+            default_endpoint("eu-west-1"),
+            "https://lambda.eu-west-1.amazonaws.com"
+        );
+        assert_eq!(
+            default_endpoint("cn-north-1"),
+            "https://lambda.cn-north-1.amazonaws.com.cn"
+        );
+    }
+}
