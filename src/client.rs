@@ -93,8 +93,8 @@ impl Client {
 
 async fn build_backend(config: &ClientConfig) -> Backend {
     let sdk_config = load_sdk_config(config).await;
-    let direct = (config.transport() == TransportKind::Direct)
-        .then(|| Transport::new(config, &sdk_config));
+    let direct =
+        (config.transport() == TransportKind::Direct).then(|| Transport::new(config, &sdk_config));
     Backend {
         sdk: aws_sdk_lambda::Client::new(&sdk_config),
         direct,

@@ -150,7 +150,12 @@ impl InvokeError {
         }
     }
 
-    pub(crate) fn service(code: String, message: String, status: u16, request_id: Option<String>) -> Self {
+    pub(crate) fn service(
+        code: String,
+        message: String,
+        status: u16,
+        request_id: Option<String>,
+    ) -> Self {
         Self {
             kind: ErrorKind::Service,
             name: code.clone(),

@@ -35,7 +35,9 @@ impl HttpClient {
         let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
         let https = hyper_rustls::HttpsConnectorBuilder::new()
             .with_provider_and_native_roots(provider)
-            .map_err(|e| InvokeError::internal(format!("cannot load the system's CA certificates: {e}")))?
+            .map_err(|e| {
+                InvokeError::internal(format!("cannot load the system's CA certificates: {e}"))
+            })?
             .https_or_http()
             .enable_http1()
             .wrap_connector(tcp);

@@ -78,7 +78,8 @@ impl Transport {
         let mut request = request;
         // The body is shared by every attempt without copying.
         let body = bytes::Bytes::from(std::mem::take(&mut request.payload));
-        let attempts = retry::attempts(self.max_attempts, || self.attempt(&request, &body, traffic));
+        let attempts =
+            retry::attempts(self.max_attempts, || self.attempt(&request, &body, traffic));
         match tokio::time::timeout(self.timeout, attempts).await {
             Ok(result) => result,
             Err(_) => Err(InvokeError::network(

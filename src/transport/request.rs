@@ -87,7 +87,9 @@ pub fn build(
         signed_headers.push(("x-amz-client-context", context));
     }
 
-    let mut builder = http::Request::builder().method(http::Method::POST).uri(&uri);
+    let mut builder = http::Request::builder()
+        .method(http::Method::POST)
+        .uri(&uri);
     for (name, value) in &signed_headers {
         builder = builder.header(*name, *value);
     }
@@ -117,7 +119,10 @@ pub fn build(
 
     let headers = http_request.headers_mut();
     headers.insert(CONTENT_LENGTH, HeaderValue::from(body.len()));
-    headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/octet-stream"));
+    headers.insert(
+        CONTENT_TYPE,
+        HeaderValue::from_static("application/octet-stream"),
+    );
     headers.insert(USER_AGENT, HeaderValue::from_static(USER_AGENT_VALUE));
 
     let path_len = http_request
@@ -155,7 +160,14 @@ mod tests {
             log_type: LogType::Tail,
             ..Default::default()
         };
-        let signed = build(&endpoint, "us-east-1", &identity(), &request, &Bytes::from_static(b"{}")).unwrap();
+        let signed = build(
+            &endpoint,
+            "us-east-1",
+            &identity(),
+            &request,
+            &Bytes::from_static(b"{}"),
+        )
+        .unwrap();
         let r = &signed.request;
         assert_eq!(
             r.uri().to_string(),
@@ -165,9 +177,15 @@ mod tests {
         assert_eq!(r.headers()["x-amz-log-type"], "Tail");
         assert_eq!(r.headers()["content-length"], "2");
         let auth = r.headers()["authorization"].to_str().unwrap();
-        assert!(auth.starts_with("AWS4-HMAC-SHA256 Credential=AKID/"), "{auth}");
+        assert!(
+            auth.starts_with("AWS4-HMAC-SHA256 Credential=AKID/"),
+            "{auth}"
+        );
         assert!(auth.contains("/us-east-1/lambda/aws4_request"), "{auth}");
-        assert!(auth.contains("SignedHeaders=host;x-amz-date;x-amz-log-type"), "{auth}");
+        assert!(
+            auth.contains("SignedHeaders=host;x-amz-date;x-amz-log-type"),
+            "{auth}"
+        );
         assert!(signed.wire_len > 300, "{}", signed.wire_len);
     }
 

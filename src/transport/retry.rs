@@ -12,7 +12,10 @@ use crate::response::InvocationResponse;
 const BASE: Duration = Duration::from_secs(1);
 const CAP: Duration = Duration::from_secs(20);
 
-pub async fn attempts<F, Fut>(max_attempts: u32, mut attempt: F) -> Result<InvocationResponse, InvokeError>
+pub async fn attempts<F, Fut>(
+    max_attempts: u32,
+    mut attempt: F,
+) -> Result<InvocationResponse, InvokeError>
 where
     F: FnMut() -> Fut,
     Fut: Future<Output = Result<InvocationResponse, InvokeError>>,
@@ -42,7 +45,9 @@ fn backoff(attempt: u32, retry_after_seconds: Option<u64>) -> Duration {
     if let Some(seconds) = retry_after_seconds {
         return Duration::from_secs(seconds).min(CAP);
     }
-    let ceiling = BASE.saturating_mul(1 << attempt.saturating_sub(1).min(5)).min(CAP);
+    let ceiling = BASE
+        .saturating_mul(1 << attempt.saturating_sub(1).min(5))
+        .min(CAP);
     ceiling.mul_f64(jitter())
 }
 
@@ -73,7 +78,8 @@ mod tests {
 
     #[test]
     fn only_transient_errors_are_retried() {
-        let mut throttled = InvokeError::service("TooManyRequestsException".into(), "x".into(), 429, None);
+        let mut throttled =
+            InvokeError::service("TooManyRequestsException".into(), "x".into(), 429, None);
         assert!(retryable(&throttled));
         throttled.status_code = Some(404);
         assert!(!retryable(&throttled));
