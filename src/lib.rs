@@ -10,6 +10,12 @@
 // where it is serialized at once; boxing it would add an allocation and save nothing.
 #![allow(clippy::result_large_err)]
 
+/// mimalloc for the library's own allocations: an invocation makes many
+/// small, short-lived ones on the runtime's threads, where glibc's malloc
+/// measured several percent of k6's CPU (scripts/bench.sh, perf).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 pub mod client;
 pub mod config;
 pub mod error;

@@ -141,9 +141,12 @@ pub unsafe extern "C" fn lambda_client_invoke(
         let cancelled = Arc::clone(&cancel);
         let client = client.inner.clone();
         runtime().spawn(async move {
+            // Boxed once: the invocation's future is large, and moving it
+            // through select/catch_unwind/spawn would copy it each time.
+            let invocation = Box::pin(invoke(&client, request));
             let work = async {
                 tokio::select! {
-                    invoked = invoke(&client, request) => invoked.to_json(),
+                    invoked = invocation => invoked.to_json(),
                     // notify_one stores a permit, so a cancel that comes
                     // before this task first runs is not missed.
                     _ = cancelled.notified() => InvokeError::cancelled().to_json(),
