@@ -54,6 +54,7 @@ func (*RootModule) NewModuleInstance(vu modules.VU) modules.Instance {
 	mi.exports = map[string]any{
 		"AWSConfig":    mi.awsConfigClass(),
 		"LambdaClient": rt.ToValue(mi.newLambdaClient),
+		"exampleEvent": mi.exampleEvent,
 	}
 	for name, class := range errors.exports {
 		mi.exports[name] = class

@@ -222,3 +222,17 @@ func TestFunctionErrorsCarryTheParsedErrorTypeAndMessage(t *testing.T) {
 		catch (e) { result = [e.errorType, e.errorMessage]; }`)
 	assert.JSONEq(t, `["Boom","it failed"]`, got)
 }
+
+func TestExampleEvents(t *testing.T) {
+	t.Parallel()
+	rt := newRuntime(t)
+	value, err := rt.VU.Runtime().RunString(`
+		const sqs = JSON.parse(exampleEvent('sqs-event'));
+		let unknown;
+		try { exampleEvent('sqs-evnt'); } catch (e) { unknown = [e.name, e.field, e.message]; }
+		JSON.stringify([Array.isArray(sqs.Records), exampleEvent('example-sqs-event.json') === exampleEvent('sqs-event'), unknown])`)
+	require.NoError(t, err)
+	got := value.String()
+	assert.Contains(t, got, `[true,true,["InvalidInvocationError","name",`)
+	assert.Contains(t, got, "sqs-event", "close matches are suggested")
+}

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Builds the Rust core (release static library), regenerates the C header,
-# and links build/k6: k6 with k6/x/lambda, self-contained (the Rust library
+# Builds the Rust core (release static library) and build/lambda-invoke,
+# regenerates the C header, and links build/k6: k6 with k6/x/lambda, self-contained (the Rust library
 # is linked statically; no LD_LIBRARY_PATH, nothing beside the binary).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,6 +13,11 @@ ensure_cbindgen
 
 log "building the Rust core (release)"
 cargo build --release --locked --lib
+
+log "building build/lambda-invoke"
+cargo build --release --locked --bin lambda-invoke
+mkdir -p build
+cp target/release/lambda-invoke build/lambda-invoke
 
 log "generating include/xk6_lambda.h"
 cbindgen --quiet --config cbindgen.toml --output include/xk6_lambda.h .
