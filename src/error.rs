@@ -80,74 +80,63 @@ pub(crate) mod k6_code {
 }
 
 impl InvokeError {
-    pub fn validation(field: &str, message: impl Into<String>) -> Self {
+    /// An error with only its identity set; the constructors below add
+    /// what their kind carries.
+    fn new(kind: ErrorKind, name: &str, code: ErrorCode, message: String) -> Self {
         Self {
-            kind: ErrorKind::Validation,
-            name: "InvalidInvocationError".into(),
-            code: ErrorCode::Text("InvalidParameterValue".into()),
-            message: message.into(),
+            kind,
+            name: name.into(),
+            code,
+            message,
             status_code: None,
             request_id: None,
-            field: Some(field.into()),
+            field: None,
             retry_after_seconds: None,
             reason: None,
+        }
+    }
+
+    pub fn validation(field: &str, message: impl Into<String>) -> Self {
+        Self {
+            field: Some(field.into()),
+            ..Self::new(
+                ErrorKind::Validation,
+                "InvalidInvocationError",
+                ErrorCode::Text("InvalidParameterValue".into()),
+                message.into(),
+            )
         }
     }
 
     pub fn cancelled() -> Self {
-        Self {
-            kind: ErrorKind::Cancelled,
-            name: "CancelledError".into(),
-            code: ErrorCode::Text("Cancelled".into()),
-            message: "the invocation was cancelled: the k6 VU that started it has stopped".into(),
-            status_code: None,
-            request_id: None,
-            field: None,
-            retry_after_seconds: None,
-            reason: None,
-        }
+        Self::new(
+            ErrorKind::Cancelled,
+            "CancelledError",
+            ErrorCode::Text("Cancelled".into()),
+            "the invocation was cancelled: the k6 VU that started it has stopped".into(),
+        )
     }
 
     pub fn credentials(message: String) -> Self {
-        Self {
-            kind: ErrorKind::Credentials,
-            name: "CredentialsError".into(),
-            code: ErrorCode::Text("CredentialsError".into()),
+        Self::new(
+            ErrorKind::Credentials,
+            "CredentialsError",
+            ErrorCode::Text("CredentialsError".into()),
             message,
-            status_code: None,
-            request_id: None,
-            field: None,
-            retry_after_seconds: None,
-            reason: None,
-        }
+        )
     }
 
     pub fn internal(message: impl Into<String>) -> Self {
-        Self {
-            kind: ErrorKind::Internal,
-            name: "InternalError".into(),
-            code: ErrorCode::Text("Internal".into()),
-            message: message.into(),
-            status_code: None,
-            request_id: None,
-            field: None,
-            retry_after_seconds: None,
-            reason: None,
-        }
+        Self::new(
+            ErrorKind::Internal,
+            "InternalError",
+            ErrorCode::Text("Internal".into()),
+            message.into(),
+        )
     }
 
     pub(crate) fn network(name: &str, code: u32, message: String) -> Self {
-        Self {
-            kind: ErrorKind::Network,
-            name: name.into(),
-            code: ErrorCode::Number(code),
-            message,
-            status_code: None,
-            request_id: None,
-            field: None,
-            retry_after_seconds: None,
-            reason: None,
-        }
+        Self::new(ErrorKind::Network, name, ErrorCode::Number(code), message)
     }
 
     pub(crate) fn service(
@@ -157,15 +146,14 @@ impl InvokeError {
         request_id: Option<String>,
     ) -> Self {
         Self {
-            kind: ErrorKind::Service,
-            name: code.clone(),
-            code: ErrorCode::Text(code),
-            message,
             status_code: Some(status),
             request_id,
-            field: None,
-            retry_after_seconds: None,
-            reason: None,
+            ..Self::new(
+                ErrorKind::Service,
+                &code,
+                ErrorCode::Text(code.clone()),
+                message,
+            )
         }
     }
 

@@ -24,6 +24,18 @@ export function client(endpoint = __ENV.LAMBDA_ENDPOINT) {
   return new LambdaClient(new AWSConfig({ region: 'us-east-1', endpoint, ...TEST_KEYS }));
 }
 
+// Checks `error` (null: nothing was thrown) against the predicates in
+// `checks`; with no error, every check fails. `nothing` says what came instead.
+function checkError(label, error, checks, nothing) {
+  const named = {};
+  for (const [name, predicate] of Object.entries(checks)) {
+    named[`${label}: ${name}`] = () => error !== null && predicate(error);
+  }
+  if (!verify(null, named)) {
+    console.error(`${label}: got ${error === null ? nothing : `${error.name}: ${error.message}`}`);
+  }
+}
+
 // Awaits `promise` and checks that it rejects with an error for which
 // every predicate in `checks` holds; a resolution fails every check.
 export async function checkRejects(label, promise, checks) {
@@ -33,13 +45,7 @@ export async function checkRejects(label, promise, checks) {
   } catch (e) {
     error = e;
   }
-  const named = {};
-  for (const [name, predicate] of Object.entries(checks)) {
-    named[`${label}: ${name}`] = () => error !== null && predicate(error);
-  }
-  if (!verify(null, named)) {
-    console.error(`${label}: got ${error === null ? 'a resolved promise' : `${error.name}: ${error.message}`}`);
-  }
+  checkError(label, error, checks, 'a resolved promise');
 }
 
 // Calls `fn` (which must throw) and checks the thrown error.
@@ -50,13 +56,7 @@ export function checkThrows(label, fn, checks) {
   } catch (e) {
     error = e;
   }
-  const named = {};
-  for (const [name, predicate] of Object.entries(checks)) {
-    named[`${label}: ${name}`] = () => error !== null && predicate(error);
-  }
-  if (!verify(null, named)) {
-    console.error(`${label}: got ${error === null ? 'no exception' : `${error.name}: ${error.message}`}`);
-  }
+  checkError(label, error, checks, 'no exception');
 }
 
 // Every end-to-end script fails the run (exit code 99) if a check failed
