@@ -97,6 +97,8 @@ step "e2e: refused connections, k6 goes on" k6_e2e tests/e2e/refused.js "$(close
 step "e2e: the example script" k6_e2e examples/invoke.js "$WATCH_URL" \
   -e AWS_REGION=us-east-1 -e AWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE \
   -e AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY
+step "e2e: the Invoke API against the test server, both transports" \
+  env LAMBDASERVER_URL="$LAMBDASERVER_URL" tests/e2e/run_lambdaserver.sh
 step "e2e: metrics, tags, data_sent, thresholds (--out json)" \
   env LAMBDASERVER_URL="$LAMBDASERVER_URL" tests/e2e/run_metrics.sh
 step "lambda-invoke against watch, moto and lambdaserver" env LAMBDA_INVOKE=build/lambda-invoke \
