@@ -1,8 +1,9 @@
 package lambda
 
-// The cgo bridge: the only file (with bridge_callback.go) that speaks C.
-// It turns Go values into the C ABI of include/xk6_lambda.h and back, and
-// owns the rules of that header: who frees what, and when.
+// The cgo bridge (with bridge_callback.go, and examples.go for the static
+// example events): it turns Go values into the C ABI of
+// include/xk6_lambda.h and back, and owns the rules of that header: who
+// frees what, and when.
 
 /*
 #cgo CFLAGS: -I${SRCDIR}/../include

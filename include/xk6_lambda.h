@@ -8,6 +8,7 @@
  *    release each once with lambda_client_free / lambda_invocation_free.
  *  - Strings written to `char **out_error` are the caller's; release them
  *    with lambda_string_free.
+ *  - The text lambda_example_event returns is static: never free it.
  *  - Inputs are borrowed for the duration of the call; the library copies
  *    what it keeps.
  *  - The completion callback's JSON is borrowed for the duration of the
