@@ -1,6 +1,6 @@
 package lambda
 
-// The cgo bridge (with bridge_callback.go, and examples.go for the static
+// The cgo bridge (with completions.go, and examples.go for the static
 // example events): it turns Go values into the C ABI of
 // include/xk6_lambda.h and back, and owns the rules of that header: who
 // frees what, and when.
@@ -11,13 +11,6 @@ package lambda
 #include <stdlib.h>
 #include <string.h>
 #include "xk6_lambda.h"
-
-// Defined in bridge_callback.go (a file with //export may only declare).
-extern void xk6LambdaComplete(size_t user_data, uint8_t *response_json, size_t response_len);
-
-static LambdaCompletionCallback xk6_lambda_completion(void) {
-	return (LambdaCompletionCallback)xk6LambdaComplete;
-}
 */
 import "C"
 
@@ -164,8 +157,8 @@ func (f *inFlight) release() {
 }
 
 // start sends the invocation. onComplete receives the outcome JSON exactly
-// once, on a runtime thread of the library, unless start returns a
-// rejection (then nothing was sent and onComplete is never called).
+// once, on the goroutine that drains the completion queue, unless start
+// returns a rejection (then nothing was sent and onComplete is never called).
 func (c *nativeClient) start(req *invokeRequest, onComplete func([]byte)) (*inFlight, *rejection) {
 	var pin runtime.Pinner
 	defer pin.Unpin()
@@ -180,7 +173,7 @@ func (c *nativeClient) start(req *invokeRequest, onComplete func([]byte)) (*inFl
 	handle := cgo.NewHandle(onComplete)
 	var invocation *C.LambdaInvocation
 	var outErr *C.char
-	status := C.lambda_client_invoke(c.handle, &creq, C.xk6_lambda_completion(),
+	status := C.lambda_client_invoke_queued(c.handle, &creq, completionQueue(),
 		C.size_t(handle), &invocation, &outErr)
 	runtime.KeepAlive(c)
 	if r := statusRejection(status, outErr); r != nil {

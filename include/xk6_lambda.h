@@ -47,6 +47,9 @@ typedef enum LambdaStatus {
 // from any number of threads at once.
 typedef struct LambdaClient LambdaClient;
 
+// An opaque completion queue. Thread-safe.
+typedef struct LambdaCompletionQueue LambdaCompletionQueue;
+
 // An invocation in flight, for cancelling it. Owned by the caller and
 // freed with `lambda_invocation_free`, before or after completion.
 typedef struct LambdaInvocation LambdaInvocation;
@@ -94,6 +97,15 @@ typedef struct LambdaInvokeRequest {
 typedef void (*LambdaCompletionCallback)(size_t user_data,
                                          const uint8_t *response_json,
                                          size_t response_len);
+
+// One completion, handed to the caller by `lambda_completion_queue_wait`.
+// `json` (`json_len` bytes, not NUL-terminated) is owned by the caller
+// until it passes the batch to `lambda_completions_free`.
+typedef struct LambdaCompletion {
+  size_t user_data;
+  uint8_t *json;
+  size_t json_len;
+} LambdaCompletion;
 
 #ifdef __cplusplus
 extern "C" {
@@ -183,6 +195,20 @@ enum LambdaStatus lambda_client_invoke(const struct LambdaClient *client,
                                        struct LambdaInvocation **out_invocation,
                                        char **out_error);
 
+// As `lambda_client_invoke`, but the outcome is pushed to `queue`, tagged
+// with `user_data`, instead of calling back: the caller drains completions
+// in batches with `lambda_completion_queue_wait`.
+//
+// # Safety
+// As `lambda_client_invoke`; `queue` is a live queue that outlives the
+// invocation.
+enum LambdaStatus lambda_client_invoke_queued(const struct LambdaClient *client,
+                                              const struct LambdaInvokeRequest *request,
+                                              const struct LambdaCompletionQueue *queue,
+                                              size_t user_data,
+                                              struct LambdaInvocation **out_invocation,
+                                              char **out_error);
+
 // Asks an invocation to stop. Its callback is then called promptly with
 // a `CancelledError`, unless the invocation had completed already (then
 // this is a no-op). NULL is a no-op.
@@ -197,6 +223,33 @@ void lambda_invocation_cancel(const struct LambdaInvocation *invocation);
 // # Safety
 // `invocation` is NULL or an invocation not yet freed.
 void lambda_invocation_free(struct LambdaInvocation *invocation);
+
+// Creates a completion queue; free it with `lambda_completion_queue_free`
+// once no invocation started on it is in flight.
+struct LambdaCompletionQueue *lambda_completion_queue_new(void);
+
+// Frees a queue. Completions still in it are dropped. NULL is a no-op.
+//
+// # Safety
+// `queue` is NULL or a queue from `lambda_completion_queue_new`, not yet
+// freed, with no `lambda_completion_queue_wait` running on it.
+void lambda_completion_queue_free(struct LambdaCompletionQueue *queue);
+
+// Waits up to `timeout_ms` for completions, then moves up to `capacity` of
+// them into `out` and returns how many. 0 means none arrived in time.
+//
+// # Safety
+// `queue` is a live queue; `out` is valid for `capacity` writes.
+size_t lambda_completion_queue_wait(const struct LambdaCompletionQueue *queue,
+                                    struct LambdaCompletion *out,
+                                    size_t capacity,
+                                    uint32_t timeout_ms);
+
+// Frees the JSON buffers of a batch from `lambda_completion_queue_wait`.
+//
+// # Safety
+// `completions` holds `count` completions from one wait, not yet freed.
+void lambda_completions_free(struct LambdaCompletion *completions, size_t count);
 
 // Frees a string this library returned. NULL is a no-op.
 //

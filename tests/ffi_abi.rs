@@ -258,3 +258,64 @@ fn bad_arguments_get_status_codes_not_crashes() {
         );
     }
 }
+
+#[test]
+fn queued_invocations_complete_once_each_in_batches() {
+    let endpoint = serve(OK_RESPONSE, Duration::ZERO);
+    let client = client(&endpoint);
+    let queue = lambda_completion_queue_new();
+    assert!(!queue.is_null());
+    let request = Request::new("add-numbers");
+    let raw = request.raw();
+    let mut invocations = Vec::new();
+    for user_data in 1..=20usize {
+        let mut invocation = ptr::null_mut();
+        let status = unsafe {
+            lambda_client_invoke_queued(
+                client,
+                &raw,
+                queue,
+                user_data,
+                &mut invocation,
+                ptr::null_mut(),
+            )
+        };
+        assert_eq!(status, LambdaStatus::Ok);
+        invocations.push(invocation);
+    }
+    let mut seen = Vec::new();
+    let mut batch: Vec<LambdaCompletion> = (0..8)
+        .map(|_| LambdaCompletion {
+            user_data: 0,
+            json: ptr::null_mut(),
+            json_len: 0,
+        })
+        .collect();
+    while seen.len() < 20 {
+        let n =
+            unsafe { lambda_completion_queue_wait(queue, batch.as_mut_ptr(), batch.len(), 5000) };
+        assert!(n > 0, "timed out with {} of 20 completions", seen.len());
+        for completion in &batch[..n] {
+            let json = unsafe { std::slice::from_raw_parts(completion.json, completion.json_len) };
+            let response: serde_json::Value = serde_json::from_slice(json).unwrap();
+            assert_eq!(response["payload"], "3");
+            seen.push(completion.user_data);
+        }
+        unsafe { lambda_completions_free(batch.as_mut_ptr(), n) };
+    }
+    seen.sort_unstable();
+    assert_eq!(
+        seen,
+        (1..=20).collect::<Vec<_>>(),
+        "each invocation exactly once"
+    );
+    let n = unsafe { lambda_completion_queue_wait(queue, batch.as_mut_ptr(), batch.len(), 200) };
+    assert_eq!(n, 0, "no completion twice");
+    unsafe {
+        for invocation in invocations {
+            lambda_invocation_free(invocation);
+        }
+        lambda_client_free(client);
+        lambda_completion_queue_free(queue);
+    }
+}

@@ -11,6 +11,11 @@ pub(super) fn guard(body: impl FnOnce() -> LambdaStatus) -> LambdaStatus {
     catch_unwind(AssertUnwindSafe(body)).unwrap_or(LambdaStatus::Panic)
 }
 
+/// Same, for entry points that return a value: `fallback` after a panic.
+pub(super) fn guard_with<T>(fallback: T, body: impl FnOnce() -> T) -> T {
+    catch_unwind(AssertUnwindSafe(body)).unwrap_or(fallback)
+}
+
 /// Same, for entry points with nothing to return.
 pub(super) fn guard_void(body: impl FnOnce()) {
     let _ = catch_unwind(AssertUnwindSafe(body));

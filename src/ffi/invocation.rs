@@ -8,6 +8,7 @@ use futures_util::FutureExt;
 use tokio::sync::Notify;
 
 use super::boundary::{bytes, give_string, guard, guard_void, text};
+use super::queue::LambdaCompletionQueue;
 use super::{LambdaClient, LambdaStatus};
 use crate::error::InvokeError;
 use crate::invoke::{invoke, InvokeRequest};
@@ -119,54 +120,99 @@ pub unsafe extern "C" fn lambda_client_invoke(
     out_error: *mut *mut c_char,
 ) -> LambdaStatus {
     guard(|| {
-        if out_invocation.is_null() {
-            return LambdaStatus::NullArgument;
-        }
-        *out_invocation = std::ptr::null_mut();
-        let (Some(client), Some(request), Some(callback)) =
-            (client.as_ref(), request.as_ref(), callback)
-        else {
+        let Some(callback) = callback else {
             return LambdaStatus::NullArgument;
         };
-        let request = match read_request(request) {
-            Ok(request) => request,
-            Err((status, error)) => {
-                if let Some(error) = error {
-                    give_string(out_error, error.to_json());
-                }
-                return status;
+        start(client, request, out_invocation, out_error, move |json| {
+            callback(user_data, json.as_ptr(), json.len())
+        })
+    })
+}
+
+/// As `lambda_client_invoke`, but the outcome is pushed to `queue`, tagged
+/// with `user_data`, instead of calling back: the caller drains completions
+/// in batches with `lambda_completion_queue_wait`.
+///
+/// # Safety
+/// As `lambda_client_invoke`; `queue` is a live queue that outlives the
+/// invocation.
+#[no_mangle]
+pub unsafe extern "C" fn lambda_client_invoke_queued(
+    client: *const LambdaClient,
+    request: *const LambdaInvokeRequest,
+    queue: *const LambdaCompletionQueue,
+    user_data: usize,
+    out_invocation: *mut *mut LambdaInvocation,
+    out_error: *mut *mut c_char,
+) -> LambdaStatus {
+    guard(|| {
+        let Some(queue) = queue.as_ref() else {
+            return LambdaStatus::NullArgument;
+        };
+        let queue = queue.shared();
+        start(client, request, out_invocation, out_error, move |json| {
+            queue.push(user_data, json)
+        })
+    })
+}
+
+/// Validates and spawns one invocation; `deliver` receives its completion
+/// JSON exactly once (success, error, cancellation or a caught panic).
+///
+/// # Safety
+/// As `lambda_client_invoke`.
+unsafe fn start(
+    client: *const LambdaClient,
+    request: *const LambdaInvokeRequest,
+    out_invocation: *mut *mut LambdaInvocation,
+    out_error: *mut *mut c_char,
+    deliver: impl FnOnce(Vec<u8>) + Send + 'static,
+) -> LambdaStatus {
+    if out_invocation.is_null() {
+        return LambdaStatus::NullArgument;
+    }
+    *out_invocation = std::ptr::null_mut();
+    let (Some(client), Some(request)) = (client.as_ref(), request.as_ref()) else {
+        return LambdaStatus::NullArgument;
+    };
+    let request = match read_request(request) {
+        Ok(request) => request,
+        Err((status, error)) => {
+            if let Some(error) = error {
+                give_string(out_error, error.to_json());
+            }
+            return status;
+        }
+    };
+    let cancel = Arc::new(Notify::new());
+    let cancelled = Arc::clone(&cancel);
+    let client = client.inner.clone();
+    runtime().spawn(async move {
+        // Boxed once: the invocation's future is large, and moving it
+        // through select/catch_unwind/spawn would copy it each time.
+        let invocation = Box::pin(invoke(&client, request));
+        let work = async {
+            tokio::select! {
+                invoked = invocation => invoked.to_json(),
+                // notify_one stores a permit, so a cancel that comes
+                // before this task first runs is not missed.
+                _ = cancelled.notified() => InvokeError::cancelled().to_json(),
             }
         };
-        let cancel = Arc::new(Notify::new());
-        let cancelled = Arc::clone(&cancel);
-        let client = client.inner.clone();
-        runtime().spawn(async move {
-            // Boxed once: the invocation's future is large, and moving it
-            // through select/catch_unwind/spawn would copy it each time.
-            let invocation = Box::pin(invoke(&client, request));
-            let work = async {
-                tokio::select! {
-                    invoked = invocation => invoked.to_json(),
-                    // notify_one stores a permit, so a cancel that comes
-                    // before this task first runs is not missed.
-                    _ = cancelled.notified() => InvokeError::cancelled().to_json(),
-                }
-            };
-            // A panic in the SDK or in this library must still complete
-            // the invocation: the caller is waiting for exactly one callback.
-            let json = match AssertUnwindSafe(work).catch_unwind().await {
-                Ok(json) => json,
-                Err(panic) => InvokeError::internal(format!(
-                    "xk6-lambda panicked during the invocation: {}",
-                    panic_message(&*panic)
-                ))
-                .to_json(),
-            };
-            callback(user_data, json.as_ptr(), json.len());
-        });
-        *out_invocation = Box::into_raw(Box::new(LambdaInvocation { cancel }));
-        LambdaStatus::Ok
-    })
+        // A panic in the SDK or in this library must still complete the
+        // invocation: the caller is waiting for exactly one completion.
+        let json = match AssertUnwindSafe(work).catch_unwind().await {
+            Ok(json) => json,
+            Err(panic) => InvokeError::internal(format!(
+                "xk6-lambda panicked during the invocation: {}",
+                panic_message(&*panic)
+            ))
+            .to_json(),
+        };
+        deliver(json);
+    });
+    *out_invocation = Box::into_raw(Box::new(LambdaInvocation { cancel }));
+    LambdaStatus::Ok
 }
 
 fn panic_message(panic: &(dyn std::any::Any + Send)) -> &str {

@@ -19,13 +19,18 @@ mod boundary;
 mod client;
 mod examples;
 mod invocation;
+mod queue;
 mod strings;
 
 pub use client::{lambda_client_free, lambda_client_new, lambda_config_validate, LambdaClient};
 pub use examples::lambda_example_event;
 pub use invocation::{
-    lambda_client_invoke, lambda_invocation_cancel, lambda_invocation_free,
-    LambdaCompletionCallback, LambdaInvocation, LambdaInvokeRequest,
+    lambda_client_invoke, lambda_client_invoke_queued, lambda_invocation_cancel,
+    lambda_invocation_free, LambdaCompletionCallback, LambdaInvocation, LambdaInvokeRequest,
+};
+pub use queue::{
+    lambda_completion_queue_free, lambda_completion_queue_new, lambda_completion_queue_wait,
+    lambda_completions_free, LambdaCompletion, LambdaCompletionQueue,
 };
 pub use strings::{lambda_string_free, lambda_version};
 

@@ -1,0 +1,64 @@
+package lambda
+
+/*
+#include "xk6_lambda.h"
+*/
+import "C"
+
+import (
+	"fmt"
+	"os"
+	"runtime/cgo"
+	"sync"
+	"unsafe"
+)
+
+// completionBatch is how many completions one wait may return.
+const completionBatch = 256
+
+// completionQueue is the process's one completion queue, drained by one
+// goroutine. Invocations are started with cgo.Handles of their completion
+// functions as user data; the drain looks each up, once.
+//
+// Why a queue: the library could call back into Go per completion, but a
+// callback from a runtime thread must find an idle Go processor each time,
+// which costs a thread hand-off per invocation; a drain takes completions
+// in batches on an ordinary goroutine.
+var completionQueue = sync.OnceValue(func() *C.LambdaCompletionQueue {
+	queue := C.lambda_completion_queue_new()
+	go drainCompletions(queue)
+	return queue
+})
+
+func drainCompletions(queue *C.LambdaCompletionQueue) {
+	batch := make([]C.LambdaCompletion, completionBatch)
+	for {
+		// Blocks in C for at most a second; the Go scheduler runs other
+		// goroutines meanwhile.
+		n := int(C.lambda_completion_queue_wait(queue, &batch[0], C.size_t(len(batch)), 1000))
+		for i := range n {
+			c := &batch[i]
+			deliver(uintptr(c.user_data), C.GoBytes(unsafe.Pointer(c.json), C.int(c.json_len)))
+		}
+		if n > 0 {
+			C.lambda_completions_free(&batch[0], C.size_t(n))
+		}
+	}
+}
+
+// deliver hands one outcome to its invocation's completion function. A
+// panic there is reported, not allowed to stop the drain: other
+// invocations are waiting on it.
+func deliver(userData uintptr, outcome []byte) {
+	defer func() {
+		if r := recover(); r != nil {
+			fmt.Fprintf(os.Stderr, "xk6-lambda: completion handler panicked: %v\n", r)
+		}
+	}()
+	handle := cgo.Handle(userData)
+	onComplete, _ := handle.Value().(func([]byte))
+	handle.Delete()
+	if onComplete != nil {
+		onComplete(outcome)
+	}
+}
