@@ -27,5 +27,8 @@ cbindgen --quiet --config cbindgen.toml --output include/xk6_lambda.h .
 # k6 through go/go.mod. cgo is required to link the Rust library.
 log "building build/k6 (k6 $(k6_version) with k6/x/lambda)"
 mkdir -p build
+# Removed first: an existing binary that looks up to date to Go's build
+# cache was seen not relinked after a Rust-only change.
+rm -f build/k6
 (cd go && CGO_ENABLED=1 go build -trimpath -ldflags "$(native_ldflags)" -o ../build/k6 ./cmd/k6)
 log "built $(pwd)/build/k6"

@@ -57,6 +57,11 @@ pub struct InvokeError {
     /// For throttling (429): why, e.g. `ReservedFunctionConcurrentInvocationLimitExceeded`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
+    /// A network error where the server did answer, unreadably (a malformed
+    /// status line or header): not transient, so not retried, as the SDK
+    /// does not retry it either.
+    #[serde(skip)]
+    pub(crate) malformed_response: bool,
 }
 
 impl std::fmt::Display for InvokeError {
@@ -93,6 +98,7 @@ impl InvokeError {
             field: None,
             retry_after_seconds: None,
             reason: None,
+            malformed_response: false,
         }
     }
 

@@ -51,9 +51,23 @@ impl HttpClient {
         &self,
         request: http::Request<Full<Bytes>>,
     ) -> Result<http::Response<Incoming>, InvokeError> {
-        self.0
-            .request(request)
-            .await
-            .map_err(|e| classify_network(&e, error_chain(&e)))
+        self.0.request(request).await.map_err(|e| {
+            let mut error = classify_network(&e, error_chain(&e));
+            error.malformed_response = is_parse_error(&e);
+            error
+        })
     }
+}
+
+/// True when hyper could not parse the answer (as opposed to a connection
+/// that failed or closed).
+fn is_parse_error(error: &(dyn std::error::Error + 'static)) -> bool {
+    let mut source = Some(error);
+    while let Some(current) = source {
+        if let Some(hyper_error) = current.downcast_ref::<hyper::Error>() {
+            return hyper_error.is_parse() || hyper_error.is_parse_status();
+        }
+        source = current.source();
+    }
+    false
 }

@@ -3,7 +3,9 @@
 //! retry throttling, 5xx and transient network errors, after a full-jitter
 //! exponential backoff (1 s base, 20 s cap), or the server's Retry-After.
 
+use std::collections::hash_map::RandomState;
 use std::future::Future;
+use std::hash::{BuildHasher, Hasher};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use crate::error::{ErrorKind, InvokeError};
@@ -35,7 +37,7 @@ where
 
 fn retryable(error: &InvokeError) -> bool {
     match error.kind {
-        ErrorKind::Network => true,
+        ErrorKind::Network => !error.malformed_response,
         ErrorKind::Service => matches!(error.status_code, Some(429 | 500 | 502 | 503 | 504)),
         _ => false,
     }
@@ -51,16 +53,16 @@ fn backoff(attempt: u32, retry_after_seconds: Option<u64>) -> Duration {
     ceiling.mul_f64(jitter())
 }
 
-/// A number in [0, 1): the jitter need not be cryptographic, only spread.
+/// A number in [0, 1), spread uniformly: SipHash with the process's random
+/// keys (fresh per `RandomState`) over the clock. It need not be
+/// cryptographic; it must differ between clients so their retries spread.
 fn jitter() -> f64 {
     let nanos = SystemTime::now()
         .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.subsec_nanos() as u64);
-    let mut x = nanos ^ 0x9E37_79B9_7F4A_7C15;
-    x ^= x << 13;
-    x ^= x >> 7;
-    x ^= x << 17;
-    (x >> 11) as f64 / (1u64 << 53) as f64
+        .map_or(0, |d| d.as_nanos() as u64);
+    let mut hasher = RandomState::new().build_hasher();
+    hasher.write_u64(nanos);
+    (hasher.finish() >> 11) as f64 / (1u64 << 53) as f64
 }
 
 #[cfg(test)]
@@ -77,6 +79,16 @@ mod tests {
     }
 
     #[test]
+    fn jitter_spreads_over_the_whole_range() {
+        let samples: Vec<f64> = (0..2000).map(|_| jitter()).collect();
+        assert!(samples.iter().all(|j| (0.0..1.0).contains(j)));
+        let low = samples.iter().filter(|&&j| j < 0.25).count();
+        let high = samples.iter().filter(|&&j| j >= 0.75).count();
+        // Uniform: about 500 each; a stuck generator gives 0 in one.
+        assert!(low > 300 && high > 300, "low {low}, high {high}");
+    }
+
+    #[test]
     fn only_transient_errors_are_retried() {
         let mut throttled =
             InvokeError::service("TooManyRequestsException".into(), "x".into(), 429, None);
@@ -85,5 +97,10 @@ mod tests {
         assert!(!retryable(&throttled));
         assert!(!retryable(&InvokeError::validation("name", "x")));
         assert!(!retryable(&InvokeError::cancelled()));
+        let mut malformed =
+            InvokeError::network("GeneralError", 1000, "invalid HTTP header parsed".into());
+        assert!(retryable(&malformed));
+        malformed.malformed_response = true;
+        assert!(!retryable(&malformed));
     }
 }
