@@ -227,20 +227,18 @@ func signed(function string, body string) call {
 func (ts *testServer) stats(t *testing.T) statsSnapshot {
 	t.Helper()
 	resp, err := ts.client.Get(ts.URL + "/_test/stats")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var snap statsSnapshot
-	if err := json.NewDecoder(resp.Body).Decode(&snap); err != nil {
-		t.Fatal(err)
-	}
-	return snap
+	return decodeStats(t, resp, err)
 }
 
 func (ts *testServer) reset(t *testing.T) statsSnapshot {
 	t.Helper()
 	resp, err := ts.client.Post(ts.URL+"/_test/reset", "", nil)
+	return decodeStats(t, resp, err)
+}
+
+// decodeStats reads the snapshot both /_test endpoints answer with.
+func decodeStats(t *testing.T, resp *http.Response, err error) statsSnapshot {
+	t.Helper()
 	if err != nil {
 		t.Fatal(err)
 	}
