@@ -84,9 +84,16 @@ fn events_crate_dir() -> PathBuf {
     // --offline: what the build needs is downloaded already. --filter-platform:
     // without it cargo metadata wants every platform's packages (windows-sys,
     // ...), which a build for this one never downloads.
+    // The same features as this build: a library-only build
+    // (--no-default-features) has not downloaded the CLI's crates.
     let target = env::var("TARGET").expect("cargo sets TARGET");
+    let mut features = vec!["--no-default-features"];
+    if env::var_os("CARGO_FEATURE_CLI").is_some() {
+        features.extend(["--features", "cli"]);
+    }
     let output = Command::new(cargo)
         .args(["metadata", "--format-version=1", "--offline"])
+        .args(&features)
         .args(["--filter-platform", &target, "--manifest-path"])
         .arg(manifest_dir.join("Cargo.toml"))
         .output()

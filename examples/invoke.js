@@ -1,7 +1,10 @@
 // The k6-jslib-aws LambdaClient.invoke example, with its import changed to
 // k6/x/lambda. Run it with scripts/demo.sh, or:
-//   AWS_REGION=us-east-1 AWS_ACCESS_KEY_ID=... AWS_SECRET_ACCESS_KEY=... \
-//   LAMBDA_ENDPOINT=http://127.0.0.1:9000 build/k6 run examples/invoke.js
+//   k6 run -e AWS_REGION=us-east-1 -e AWS_ACCESS_KEY_ID=... \
+//     -e AWS_SECRET_ACCESS_KEY=... -e LAMBDA_ENDPOINT=http://127.0.0.1:9000 examples/invoke.js
+// With no -e flags (k6 inspect, k6 archive, k6-operator's initializer) it
+// still loads: a region and keys left unset come from the standard AWS
+// chain at the first invocation.
 import { AWSConfig, LambdaClient } from 'k6/x/lambda';
 import { check } from 'k6';
 
@@ -13,7 +16,7 @@ export const options = {
 };
 
 const awsConfig = new AWSConfig({
-  region: __ENV.AWS_REGION || 'us-east-1',
+  region: __ENV.AWS_REGION,
   accessKeyId: __ENV.AWS_ACCESS_KEY_ID,
   secretAccessKey: __ENV.AWS_SECRET_ACCESS_KEY,
   sessionToken: __ENV.AWS_SESSION_TOKEN,

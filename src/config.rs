@@ -19,6 +19,10 @@ pub const DEFAULT_MAX_ATTEMPTS: u32 = 1;
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ClientConfig {
+    /// Empty: the standard AWS region chain (`AWS_REGION`,
+    /// `AWS_DEFAULT_REGION`, the profile) decides, at the first invocation
+    /// (allowed only without static keys).
+    #[serde(default)]
     pub region: String,
     #[serde(default)]
     pub access_key_id: Option<String>,
@@ -85,9 +89,12 @@ impl ClientConfig {
     }
 
     /// The k6-jslib-aws `AWSConfig` rules, with one extension: when neither
-    /// key is given, the standard AWS credential chain is used instead.
+    /// key is given, the standard AWS credential chain is used instead, and
+    /// the region may be left to the AWS region chain too (so that `k6
+    /// inspect` and `k6 archive`, which see no environment, pass).
     pub fn validate(&self) -> Result<(), ConfigError> {
-        if self.region.trim().is_empty() {
+        let region_from_chain = self.region.is_empty() && self.static_keys().is_none();
+        if !region_from_chain && self.region.trim().is_empty() {
             return Err(invalid(format!(
                 "invalid AWS region; reason: expected a valid AWS region name (e.g. \"us-east-1\"), got `{}`",
                 self.region
@@ -140,6 +147,11 @@ impl ClientConfig {
             }
         }
         Ok(())
+    }
+
+    /// The region the script set, if any.
+    pub fn region(&self) -> Option<&str> {
+        Some(self.region.as_str()).filter(|r| !r.is_empty())
     }
 
     /// Static keys, when the script gave them.
@@ -231,13 +243,22 @@ mod tests {
     }
 
     #[test]
-    fn rejects_an_empty_region() {
-        let config = ClientConfig {
-            region: String::new(),
-            ..keyed()
-        };
-        let err = config.validate().unwrap_err();
-        assert!(err.message.starts_with("invalid AWS region"), "{err}");
+    fn leaves_the_region_to_the_aws_chain_only_without_keys() {
+        let chain = ClientConfig::from_json(b"{}").expect("no region, no keys: the AWS chain");
+        assert_eq!(chain.region(), None);
+        for config in [
+            ClientConfig {
+                region: " ".into(),
+                ..ClientConfig::default()
+            },
+            ClientConfig {
+                region: String::new(),
+                ..keyed()
+            },
+        ] {
+            let err = config.validate().unwrap_err();
+            assert!(err.message.starts_with("invalid AWS region"), "{err}");
+        }
     }
 
     #[test]

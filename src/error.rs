@@ -23,6 +23,9 @@ pub enum ErrorKind {
     Cancelled,
     /// No credentials to sign with (the credential chain found none).
     Credentials,
+    /// The configuration could not be completed at the first invocation
+    /// (no region from the script or the AWS chain): InvalidAWSConfigError.
+    Config,
     /// A bug of this library, reported instead of crashing k6.
     Internal,
 }
@@ -129,6 +132,15 @@ impl InvokeError {
             "CredentialsError",
             ErrorCode::Text("CredentialsError".into()),
             message,
+        )
+    }
+
+    pub fn config(message: impl Into<String>) -> Self {
+        Self::new(
+            ErrorKind::Config,
+            "InvalidAWSConfigError",
+            ErrorCode::Text("InvalidAWSConfig".into()),
+            message.into(),
         )
     }
 

@@ -271,10 +271,9 @@ async fn send(
     request: InvokeRequest,
     traffic: &Arc<Traffic>,
 ) -> Result<InvocationResponse, InvokeError> {
-    let backend = client.backend().await;
+    let backend = client.backend().await?;
     match &backend.direct {
-        Some(Ok(transport)) => transport.invoke(request, traffic).await,
-        Some(Err(error)) => Err(error.clone()),
+        Some(transport) => transport.invoke(request, traffic).await,
         None => send_with_sdk(&backend.sdk, request, traffic).await,
     }
 }

@@ -12,51 +12,102 @@ use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::client::legacy::Client as PooledClient;
 use hyper_util::rt::TokioExecutor;
 use once_cell::sync::OnceCell;
+use rustls::RootCertStore;
 
 use crate::error::{classify_network, error_chain, InvokeError};
 
-type Hyper = PooledClient<HttpsConnector<HttpConnector>, Full<Bytes>>;
+type Body = Full<Bytes>;
 
+/// A pool for `http://` endpoints needs no TLS at all, so no certificates:
+/// a scratch or distroless image runs an `http://` test with none.
 #[derive(Clone)]
-pub struct HttpClient(Arc<Hyper>);
+pub enum HttpClient {
+    Plain(Arc<PooledClient<HttpConnector, Body>>),
+    Tls(Arc<PooledClient<HttpsConnector<HttpConnector>, Body>>),
+}
 
-static SHARED: OnceCell<HttpClient> = OnceCell::new();
+static PLAIN: OnceCell<HttpClient> = OnceCell::new();
+static TLS: OnceCell<HttpClient> = OnceCell::new();
 
 impl HttpClient {
-    pub fn shared() -> Result<Self, InvokeError> {
-        SHARED.get_or_try_init(Self::build).cloned()
-    }
-
-    fn build() -> Result<Self, InvokeError> {
-        let mut tcp = HttpConnector::new();
-        tcp.enforce_http(false);
-        tcp.set_nodelay(true);
-        tcp.set_connect_timeout(Some(Duration::from_secs(10)));
-        let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
-        let https = hyper_rustls::HttpsConnectorBuilder::new()
-            .with_provider_and_native_roots(provider)
-            .map_err(|e| {
-                InvokeError::internal(format!("cannot load the system's CA certificates: {e}"))
-            })?
-            .https_or_http()
-            .enable_http1()
-            .wrap_connector(tcp);
-        let client = PooledClient::builder(TokioExecutor::new())
-            .pool_idle_timeout(Duration::from_secs(60))
-            .build(https);
-        Ok(Self(Arc::new(client)))
+    /// The process's pool for the endpoint's scheme. The TLS pool, and its
+    /// trust anchors, are set up on the first `https://` endpoint only.
+    pub fn shared(https: bool) -> Result<Self, InvokeError> {
+        if https {
+            TLS.get_or_try_init(|| {
+                let tls = tls_config()?;
+                let https = hyper_rustls::HttpsConnectorBuilder::new()
+                    .with_tls_config(tls)
+                    .https_only()
+                    .enable_http1()
+                    .wrap_connector(tcp_connector());
+                Ok(Self::Tls(Arc::new(pool(https))))
+            })
+            .cloned()
+        } else {
+            Ok(PLAIN
+                .get_or_init(|| Self::Plain(Arc::new(pool(tcp_connector()))))
+                .clone())
+        }
     }
 
     pub async fn send(
         &self,
         request: http::Request<Full<Bytes>>,
     ) -> Result<http::Response<Incoming>, InvokeError> {
-        self.0.request(request).await.map_err(|e| {
+        let answer = match self {
+            Self::Plain(pool) => pool.request(request).await,
+            Self::Tls(pool) => pool.request(request).await,
+        };
+        answer.map_err(|e| {
             let mut error = classify_network(&e, error_chain(&e));
             error.malformed_response = is_parse_error(&e);
             error
         })
     }
+}
+
+fn tcp_connector() -> HttpConnector {
+    let mut tcp = HttpConnector::new();
+    tcp.enforce_http(false);
+    tcp.set_nodelay(true);
+    tcp.set_connect_timeout(Some(Duration::from_secs(10)));
+    tcp
+}
+
+fn pool<C>(connector: C) -> PooledClient<C, Body>
+where
+    C: hyper_util::client::legacy::connect::Connect + Clone + Send + Sync + 'static,
+{
+    PooledClient::builder(TokioExecutor::new())
+        .pool_idle_timeout(Duration::from_secs(60))
+        .build(connector)
+}
+
+fn tls_config() -> Result<rustls::ClientConfig, InvokeError> {
+    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| InvokeError::internal(format!("cannot set up TLS: {e}")))
+        .map(|builder| {
+            builder
+                .with_root_certificates(trust_anchors())
+                .with_no_client_auth()
+        })
+}
+
+/// The system's CA certificates (rustls-native-certs reads SSL_CERT_FILE
+/// and SSL_CERT_DIR first, then the distribution's bundle), or, when it
+/// has none that parse, the Mozilla roots bundled at build time
+/// (webpki-roots): an image without /etc/ssl/certs still reaches AWS.
+pub fn trust_anchors() -> RootCertStore {
+    let mut roots = RootCertStore::empty();
+    let (added, _unparsable) =
+        roots.add_parsable_certificates(rustls_native_certs::load_native_certs().certs);
+    if added == 0 {
+        roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+    }
+    roots
 }
 
 /// True when hyper could not parse the answer (as opposed to a connection

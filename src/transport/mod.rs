@@ -53,16 +53,21 @@ impl Transport {
     /// Resolves what the SDK would resolve per call, once: the endpoint
     /// (the script's, `AWS_ENDPOINT_URL_LAMBDA`, `AWS_ENDPOINT_URL`, or the
     /// region's) and the credentials (static keys, or the chain, cached).
-    pub fn new(config: &ClientConfig, sdk_config: &SdkConfig) -> Result<Self, InvokeError> {
+    pub fn new(
+        config: &ClientConfig,
+        region: &str,
+        sdk_config: &SdkConfig,
+    ) -> Result<Self, InvokeError> {
         let url = config
             .endpoint_url()
             .or_else(|| std::env::var("AWS_ENDPOINT_URL_LAMBDA").ok())
             .or_else(|| sdk_config.endpoint_url().map(str::to_owned))
-            .unwrap_or_else(|| default_endpoint(&config.region));
+            .unwrap_or_else(|| default_endpoint(region));
+        let endpoint = request::Endpoint::parse(&url)?;
         Ok(Self {
-            http: HttpClient::shared()?,
-            endpoint: request::Endpoint::parse(&url)?,
-            region: config.region.clone(),
+            http: HttpClient::shared(endpoint.is_https())?,
+            endpoint,
+            region: region.to_owned(),
             credentials: CredentialSource::new(config, sdk_config),
             max_attempts: config.max_attempts(),
             timeout: config.timeout(),

@@ -48,6 +48,11 @@ impl Endpoint {
             host: HeaderValue::from_str(host).map_err(|_| bad("invalid host"))?,
         })
     }
+
+    /// Whether the endpoint needs TLS (and so trust anchors).
+    pub fn is_https(&self) -> bool {
+        self.base.starts_with("https://")
+    }
 }
 
 /// A signed request, and its size on the wire (for data_sent).

@@ -42,7 +42,7 @@ export default async function () {
     'is a TypeError': (e) => e instanceof TypeError,
     'asks for an AWSConfig': (e) => e.message.includes('expected an AWSConfig'),
   });
-  checkThrows('empty region', () => new AWSConfig({ region: '' }), {
+  checkThrows('blank region', () => new AWSConfig({ region: ' ' }), {
     'is InvalidAWSConfigError': (e) => e instanceof InvalidAWSConfigError && e.name === 'InvalidAWSConfigError',
     'names the region': (e) => e.message.startsWith('invalid AWS region'),
   });

@@ -1,27 +1,27 @@
-package lambda
+package native
 
 import (
 	"encoding/json"
 	"fmt"
 )
 
-// outcome is the library's completion JSON: an InvocationResponse, or an
+// Outcome is the library's completion JSON: an InvocationResponse, or an
 // error (see LambdaCompletionCallback in include/xk6_lambda.h).
-type outcome struct {
+type Outcome struct {
 	StatusCode      int           `json:"statusCode"`
 	ExecutedVersion *string       `json:"executedVersion"`
 	LogResult       *string       `json:"logResult"`
 	Payload         string        `json:"payload"`
 	FunctionError   *string       `json:"functionError"`
-	Report          *report       `json:"report"`
-	Error           *outcomeError `json:"error"`
+	Report          *Report       `json:"report"`
+	Error           *OutcomeError `json:"error"`
 	// The wire bytes, for data_sent / data_received (errors too).
 	BytesSent     uint64 `json:"bytesSent"`
 	BytesReceived uint64 `json:"bytesReceived"`
 }
 
-// outcomeError is a failure as the library reports it.
-type outcomeError struct {
+// OutcomeError is a failure as the library reports it.
+type OutcomeError struct {
 	Kind       string `json:"kind"`
 	Name       string `json:"name"`
 	Code       any    `json:"code"` // the AWS error type, or k6's numeric network error code
@@ -36,39 +36,46 @@ type outcomeError struct {
 
 // Error kinds, as the library names them.
 const (
-	kindValidation = "validation"
-	kindService    = "service"
-	kindNetwork    = "network"
-	kindCancelled  = "cancelled"
-	kindConfig     = "config"
+	KindValidation = "validation"
+	KindService    = "service"
+	KindNetwork    = "network"
+	KindCancelled  = "cancelled"
+	KindConfig     = "config"
 )
 
-func decodeOutcome(data []byte) *outcome {
-	var o outcome
+func DecodeOutcome(data []byte) *Outcome {
+	var o Outcome
 	if err := json.Unmarshal(data, &o); err != nil {
-		return &outcome{Error: internalError(fmt.Sprintf("unreadable result from the library: %v", err))}
+		return &Outcome{Error: InternalError(fmt.Sprintf("unreadable result from the library: %v", err))}
 	}
 	return &o
 }
 
-// decodeRejection reads the `{"error": {...}}` of a refused call.
-func decodeRejection(r *rejection) *outcomeError {
+// Rejection is a refusal with a JSON body from the library
+// (`{"error": {...}}`), or nil with an ABI error.
+type Rejection struct {
+	json []byte
+	err  error
+}
+
+// Decode reads the `{"error": {...}}` of a refused call.
+func (r *Rejection) Decode() *OutcomeError {
 	if r.err != nil {
-		return internalError(r.err.Error())
+		return InternalError(r.err.Error())
 	}
-	o := decodeOutcome(r.json)
+	o := DecodeOutcome(r.json)
 	if o.Error == nil {
-		return internalError("the library refused the call without saying why")
+		return InternalError("the library refused the call without saying why")
 	}
 	return o.Error
 }
 
-func internalError(message string) *outcomeError {
-	return &outcomeError{Kind: "internal", Name: "InternalError", Code: "Internal", Message: message}
+func InternalError(message string) *OutcomeError {
+	return &OutcomeError{Kind: "internal", Name: "InternalError", Code: "Internal", Message: message}
 }
 
-// report is Lambda's REPORT line, parsed by the library.
-type report struct {
+// Report is Lambda's REPORT line, parsed by the library.
+type Report struct {
 	DurationMs       float64  `json:"durationMs"`
 	BilledDurationMs float64  `json:"billedDurationMs"`
 	MemorySizeMB     float64  `json:"memorySizeMB"`

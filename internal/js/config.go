@@ -1,4 +1,4 @@
-package lambda
+package js
 
 import (
 	"encoding/json"
@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/grafana/sobek"
+
+	"github.com/xk6-lambda/xk6-lambda/internal/native"
 )
 
 // clientConfig is the JSON the library's lambda_client_new takes.
@@ -179,8 +181,8 @@ func (mi *ModuleInstance) awsConfigClass() *sobek.Object {
 		if err != nil {
 			panic(mi.errors.invalidConfig("invalid AWS configuration: " + err.Error()))
 		}
-		if r := validateConfig(cfg.json()); r != nil {
-			panic(mi.errors.fromOutcome(decodeRejection(r)))
+		if r := native.ValidateConfig(cfg.json()); r != nil {
+			panic(mi.errors.fromOutcome(r.Decode()))
 		}
 		this := call.This
 		_ = this.Set("region", cfg.Region)

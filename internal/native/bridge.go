@@ -1,13 +1,11 @@
-package lambda
-
-// The cgo bridge (with completions.go, and examples.go for the static
-// example events): it turns Go values into the C ABI of
-// include/xk6_lambda.h and back, and owns the rules of that header: who
-// frees what, and when.
+// Package native is the cgo bridge to the Rust core (include/xk6_lambda.h,
+// linked from lib/<GOOS>_<GOARCH>/libxk6_lambda.a). It turns Go values into
+// the C ABI and back, and owns the rules of that header: who frees what,
+// and when. Nothing else in the module speaks C.
+package native
 
 /*
-#cgo CFLAGS: -I${SRCDIR}/../include
-#cgo LDFLAGS: ${SRCDIR}/../target/release/libxk6_lambda.a -lgcc_s -lutil -lrt -lpthread -lm -ldl -lc
+#cgo CFLAGS: -I${SRCDIR}/../../include
 #include <stdlib.h>
 #include <string.h>
 #include "xk6_lambda.h"
@@ -46,6 +44,8 @@ func takeString(s *C.char) []byte {
 		return nil
 	}
 	defer C.lambda_string_free(s)
+	// #nosec G103 G115 -- s is a NUL-terminated string the library allocated
+	// (an error JSON of a few hundred bytes), read once before it is freed.
 	return C.GoBytes(unsafe.Pointer(s), C.int(C.strlen(s)))
 }
 
@@ -55,7 +55,7 @@ func bytesPtr(p *runtime.Pinner, b []byte) (*C.uint8_t, C.size_t) {
 	if len(b) == 0 {
 		return nil, 0
 	}
-	ptr := unsafe.SliceData(b)
+	ptr := unsafe.SliceData(b) // #nosec G103 -- pinned below; C reads it only during the call
 	p.Pin(ptr)
 	return (*C.uint8_t)(ptr), C.size_t(len(b))
 }
@@ -64,20 +64,13 @@ func stringPtr(p *runtime.Pinner, s string) (*C.uint8_t, C.size_t) {
 	if s == "" {
 		return nil, 0
 	}
-	ptr := unsafe.StringData(s)
+	ptr := unsafe.StringData(s) // #nosec G103 -- pinned below; C reads it only during the call
 	p.Pin(ptr)
 	return (*C.uint8_t)(ptr), C.size_t(len(s))
 }
 
-// rejection is a refusal with a JSON body from the library
-// (`{"error": {...}}`), or nil with an ABI error.
-type rejection struct {
-	json []byte
-	err  error
-}
-
-// validateConfig checks a configuration without creating a client.
-func validateConfig(configJSON []byte) *rejection {
+// ValidateConfig checks a configuration without creating a client.
+func ValidateConfig(configJSON []byte) *Rejection {
 	var pin runtime.Pinner
 	defer pin.Unpin()
 	ptr, n := bytesPtr(&pin, configJSON)
@@ -86,26 +79,26 @@ func validateConfig(configJSON []byte) *rejection {
 	return statusRejection(status, outErr)
 }
 
-func statusRejection(status C.enum_LambdaStatus, outErr *C.char) *rejection {
+func statusRejection(status C.enum_LambdaStatus, outErr *C.char) *Rejection {
 	switch status {
 	case C.LAMBDA_STATUS_OK:
 		return nil
 	case C.LAMBDA_STATUS_INVALID_CONFIG, C.LAMBDA_STATUS_INVALID_REQUEST:
-		return &rejection{json: takeString(outErr)}
+		return &Rejection{json: takeString(outErr)}
 	default:
 		C.lambda_string_free(outErr)
-		return &rejection{err: statusError(status)}
+		return &Rejection{err: statusError(status)}
 	}
 }
 
-// nativeClient owns one LambdaClient handle. It is freed when the Go value
+// Client owns one LambdaClient handle. It is freed when the Go value
 // becomes unreachable (the JS LambdaClient was collected): in-flight
 // invocations keep what they need on the Rust side.
-type nativeClient struct {
+type Client struct {
 	handle *C.LambdaClient
 }
 
-func newNativeClient(configJSON []byte) (*nativeClient, *rejection) {
+func NewClient(configJSON []byte) (*Client, *Rejection) {
 	var pin runtime.Pinner
 	defer pin.Unpin()
 	ptr, n := bytesPtr(&pin, configJSON)
@@ -115,32 +108,31 @@ func newNativeClient(configJSON []byte) (*nativeClient, *rejection) {
 	if r := statusRejection(status, outErr); r != nil {
 		return nil, r
 	}
-	client := &nativeClient{handle: handle}
+	client := &Client{handle: handle}
 	runtime.AddCleanup(client, func(h *C.LambdaClient) { C.lambda_client_free(h) }, handle)
 	return client, nil
 }
 
-// invokeRequest is what a script asked for, in Go memory.
-type invokeRequest struct {
+// Request is what a script asked for, in Go memory.
+type Request struct {
 	FunctionName   string
 	Payload        []byte
 	InvocationType string
 	LogType        string
 	ClientContext  string
 	Qualifier      string
-	// Tags are k6 tags for this invocation's samples; not sent.
-	Tags map[string]string
 }
 
-// inFlight is a started invocation. cancel and release may race (cancel
+// InFlight is a started invocation. cancel and release may race (cancel
 // comes from the VU context's goroutine), hence the lock: the handle is
 // never used after it was freed.
-type inFlight struct {
+type InFlight struct {
 	mu     sync.Mutex
 	handle *C.LambdaInvocation
 }
 
-func (f *inFlight) cancel() {
+// Cancel asks the library to stop the invocation; it still completes once.
+func (f *InFlight) Cancel() {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.handle != nil {
@@ -148,18 +140,18 @@ func (f *inFlight) cancel() {
 	}
 }
 
-// release frees the handle; call it once, after the completion arrived.
-func (f *inFlight) release() {
+// Release frees the handle; call it once, after the completion arrived.
+func (f *InFlight) Release() {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	C.lambda_invocation_free(f.handle)
 	f.handle = nil
 }
 
-// start sends the invocation. onComplete receives the outcome JSON exactly
+// Start sends the invocation. onComplete receives the outcome JSON exactly
 // once, on the goroutine that drains the completion queue, unless start
-// returns a rejection (then nothing was sent and onComplete is never called).
-func (c *nativeClient) start(req *invokeRequest, onComplete func([]byte)) (*inFlight, *rejection) {
+// returns a Rejection (then nothing was sent and onComplete is never called).
+func (c *Client) Start(req *Request, onComplete func([]byte)) (*InFlight, *Rejection) {
 	var pin runtime.Pinner
 	defer pin.Unpin()
 	var creq C.LambdaInvokeRequest
@@ -173,6 +165,8 @@ func (c *nativeClient) start(req *invokeRequest, onComplete func([]byte)) (*inFl
 	handle := cgo.NewHandle(onComplete)
 	var invocation *C.LambdaInvocation
 	var outErr *C.char
+	// The cgo.Handle travels as the completion's user data, an integer: the
+	// library never dereferences it; deliver() turns it back, once.
 	status := C.lambda_client_invoke_queued(c.handle, &creq, completionQueue(),
 		C.size_t(handle), &invocation, &outErr)
 	runtime.KeepAlive(c)
@@ -180,7 +174,7 @@ func (c *nativeClient) start(req *invokeRequest, onComplete func([]byte)) (*inFl
 		handle.Delete()
 		return nil, r
 	}
-	return &inFlight{handle: invocation}, nil
+	return &InFlight{handle: invocation}, nil
 }
 
 // nativeLibraryID is the SHA-256 of the linked libxk6_lambda.a, set by

@@ -1,4 +1,4 @@
-module github.com/xk6-lambda/xk6-lambda/go
+module github.com/xk6-lambda/xk6-lambda
 
 go 1.25.0
 

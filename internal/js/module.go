@@ -1,6 +1,8 @@
-// Package lambda is the k6 extension `k6/x/lambda`: AWS Lambda Invoke from
-// k6 scripts, backed by the Rust core linked in through bridge.go.
-package lambda
+// Package js is the JavaScript side of `k6/x/lambda`: the module, its
+// classes (AWSConfig, LambdaClient, the error classes), promises settled on
+// the VU's event loop, and k6 metrics. The Rust core is reached only
+// through package native.
+package js
 
 import (
 	"fmt"
@@ -13,9 +15,8 @@ import (
 // ImportPath is the name scripts import.
 const ImportPath = "k6/x/lambda"
 
-func init() {
-	modules.Register(ImportPath, new(RootModule))
-}
+// New is the process-wide module that register.go registers.
+func New() *RootModule { return new(RootModule) }
 
 // RootModule is the process-wide module; it makes one instance per VU.
 type RootModule struct{}

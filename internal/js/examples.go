@@ -1,16 +1,9 @@
-package lambda
-
-/*
-#include <stdlib.h>
-#include "xk6_lambda.h"
-*/
-import "C"
+package js
 
 import (
-	"runtime"
-	"unsafe"
-
 	"github.com/grafana/sobek"
+
+	"github.com/xk6-lambda/xk6-lambda/internal/native"
 )
 
 // exampleEvent is `exampleEvent(name)`: one of the example events of the
@@ -18,22 +11,14 @@ import (
 // load test can send realistic API Gateway, SQS or S3 events. The same
 // events serve `lambda-invoke --data-example`.
 func (mi *ModuleInstance) exampleEvent(call sobek.FunctionCall) sobek.Value {
-	rt := mi.runtime()
 	name, ok := call.Argument(0).Export().(string)
 	if !ok {
 		panic(mi.errors.invalidInvocation("name",
 			"exampleEvent: the event name must be a string (e.g. 'sqs-event'), got "+describe(call.Argument(0))))
 	}
-	var pin runtime.Pinner
-	defer pin.Unpin()
-	ptr, n := stringPtr(&pin, name)
-	var text *C.uint8_t
-	var textLen C.size_t
-	var outErr *C.char
-	status := C.lambda_example_event(ptr, n, &text, &textLen, &outErr)
-	if r := statusRejection(status, outErr); r != nil {
-		panic(mi.errors.fromOutcome(decodeRejection(r)))
+	text, rej := native.ExampleEvent(name)
+	if rej != nil {
+		panic(mi.errors.fromOutcome(rej.Decode()))
 	}
-	// The text is static in the library: copied, never freed.
-	return rt.ToValue(C.GoStringN((*C.char)(unsafe.Pointer(text)), C.int(textLen)))
+	return mi.runtime().ToValue(text)
 }

@@ -1,4 +1,4 @@
-package lambda
+package js
 
 import (
 	_ "embed"
@@ -6,6 +6,8 @@ import (
 	"sync"
 
 	"github.com/grafana/sobek"
+
+	"github.com/xk6-lambda/xk6-lambda/internal/native"
 )
 
 //go:embed errors.js
@@ -75,13 +77,13 @@ var signatureCodes = map[string]bool{
 }
 
 // fromOutcome builds the JS error for a failed invocation.
-func (c *errorClasses) fromOutcome(e *outcomeError) *sobek.Object {
+func (c *errorClasses) fromOutcome(e *native.OutcomeError) *sobek.Object {
 	switch e.Kind {
-	case kindValidation:
+	case native.KindValidation:
 		return c.invalidInvocation(e.Field, e.Message)
-	case kindConfig:
+	case native.KindConfig:
 		return c.invalidConfig(e.Message)
-	case kindService:
+	case native.KindService:
 		code, _ := e.Code.(string)
 		var obj *sobek.Object
 		if signatureCodes[code] {
@@ -103,7 +105,7 @@ func (c *errorClasses) fromOutcome(e *outcomeError) *sobek.Object {
 			_ = obj.Set("reason", e.Reason)
 		}
 		return obj
-	case kindNetwork:
+	case native.KindNetwork:
 		code := e.Code
 		if f, ok := code.(float64); ok {
 			code = int64(f)

@@ -1,4 +1,4 @@
-package lambda
+package js
 
 import (
 	"encoding/base64"
@@ -162,7 +162,8 @@ func TestConfigurationErrorsThrowInvalidAWSConfigError(t *testing.T) {
 	t.Parallel()
 	rt := newRuntime(t)
 	for script, want := range map[string]string{
-		`new AWSConfig({ region: '' })`: "invalid AWS region",
+		`new AWSConfig({ region: ' ' })`:                                                     "invalid AWS region",
+		`new AWSConfig({ accessKeyId: 'AKIAIOSFODNN7EXAMPLE', secretAccessKey: 'x' })`:       "invalid AWS region",
 		`new AWSConfig({ region: 'us-east-1', accessKeyId: 'short', secretAccessKey: 'x' })`: "between 16 and 128 characters, got 5",
 		`new AWSConfig({ region: 'us-east-1', endpoint: 'ftp://x' })`:                        "invalid endpoint",
 	} {

@@ -1,4 +1,4 @@
-package lambda
+package js
 
 import (
 	"strconv"
@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"go.k6.io/k6/metrics"
+
+	"github.com/xk6-lambda/xk6-lambda/internal/native"
 )
 
 // lambdaMetrics are the extension's custom metrics, registered once per
@@ -95,8 +97,8 @@ func mebibytes(mb float64) float64 { return mb * 1024 * 1024 }
 
 // invocationSamples turns a completed invocation into k6 samples.
 func (m *lambdaMetrics) invocationSamples(
-	builtin *metrics.BuiltinMetrics, base metrics.TagsAndMeta, req *invokeRequest,
-	o *outcome, elapsed time.Duration, at time.Time,
+	builtin *metrics.BuiltinMetrics, base metrics.TagsAndMeta, req *invocation,
+	o *native.Outcome, elapsed time.Duration, at time.Time,
 ) metrics.Samples {
 	tags := base.Tags.
 		With("function", functionTag(req.FunctionName)).
@@ -151,7 +153,7 @@ func functionTag(name string) string {
 
 // qualifierTag is the qualifier asked for: the option, the name's suffix,
 // or $LATEST (what an unqualified invocation runs).
-func qualifierTag(req *invokeRequest) string {
+func qualifierTag(req *invocation) string {
 	if req.Qualifier != "" {
 		return req.Qualifier
 	}
@@ -180,7 +182,7 @@ func splitQualifier(name string) (function, qualifier string) {
 	return name, ""
 }
 
-func errorCodeTag(e *outcomeError) string {
+func errorCodeTag(e *native.OutcomeError) string {
 	switch code := e.Code.(type) {
 	case string:
 		return code

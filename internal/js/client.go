@@ -1,4 +1,4 @@
-package lambda
+package js
 
 import (
 	"context"
@@ -8,12 +8,14 @@ import (
 
 	"github.com/grafana/sobek"
 	"go.k6.io/k6/metrics"
+
+	"github.com/xk6-lambda/xk6-lambda/internal/native"
 )
 
 // lambdaClient is one JS LambdaClient.
 type lambdaClient struct {
 	mi     *ModuleInstance
-	native *nativeClient
+	native *native.Client
 }
 
 // newLambdaClient is `new LambdaClient(awsConfig[, {timeout, maxAttempts}])`.
@@ -33,21 +35,28 @@ func (mi *ModuleInstance) newLambdaClient(call sobek.ConstructorCall) *sobek.Obj
 	if err := readClientOptions(call.Argument(1), cfg); err != nil {
 		panic(rt.NewTypeError("LambdaClient: " + err.Error()))
 	}
-	native, rej := newNativeClient(cfg.json())
+	native, rej := native.NewClient(cfg.json())
 	if rej != nil {
-		panic(mi.errors.fromOutcome(decodeRejection(rej)))
+		panic(mi.errors.fromOutcome(rej.Decode()))
 	}
 	client := &lambdaClient{mi: mi, native: native}
 	_ = call.This.Set("invoke", client.invoke)
 	return nil
 }
 
+// invocation is one invoke() call: what is sent, and the k6 tags of its
+// samples (which are not sent).
+type invocation struct {
+	native.Request
+	Tags map[string]string
+}
+
 // invocationOptions are the keys invoke's third argument may have.
-var invocationOptions = map[string]func(*invokeRequest, string){
-	"invocationType": func(r *invokeRequest, v string) { r.InvocationType = v },
-	"logType":        func(r *invokeRequest, v string) { r.LogType = v },
-	"clientContext":  func(r *invokeRequest, v string) { r.ClientContext = v },
-	"qualifier":      func(r *invokeRequest, v string) { r.Qualifier = v },
+var invocationOptions = map[string]func(*invocation, string){
+	"invocationType": func(r *invocation, v string) { r.InvocationType = v },
+	"logType":        func(r *invocation, v string) { r.LogType = v },
+	"clientContext":  func(r *invocation, v string) { r.ClientContext = v },
+	"qualifier":      func(r *invocation, v string) { r.Qualifier = v },
 }
 
 // invalidArgument is a script error found before anything was sent.
@@ -59,12 +68,12 @@ func (e *invalidArgument) Error() string { return e.message }
 
 // readInvokeArgs reads invoke's arguments. stringify is the VU's
 // JSON.stringify, for object payloads.
-func readInvokeArgs(name, payload, options sobek.Value, stringify sobek.Callable) (*invokeRequest, *invalidArgument) {
+func readInvokeArgs(name, payload, options sobek.Value, stringify sobek.Callable) (*invocation, *invalidArgument) {
 	functionName, ok := name.Export().(string)
 	if !ok {
 		return nil, &invalidArgument{"name", "invoke: the function name must be a string, got " + describe(name)}
 	}
-	req := &invokeRequest{FunctionName: functionName}
+	req := &invocation{Request: native.Request{FunctionName: functionName}}
 	switch p := payload.Export().(type) {
 	case nil: // undefined or null: an empty payload, as k6-jslib-aws sends
 	case string:
@@ -154,36 +163,36 @@ func (c *lambdaClient) start(name, payload, options sobek.Value, resolve, reject
 	}
 
 	enqueue := mi.vu.RegisterCallback()
-	var flight *inFlight
+	var flight *native.InFlight
 	var stopCancelling func() bool
 	started := time.Now()
 	onComplete := func(data []byte) {
 		finished := time.Now()
-		result := decodeOutcome(data) // off the VU goroutine: keep its work small
+		result := native.DecodeOutcome(data) // off the VU goroutine: keep its work small
 		enqueue(func() error {
 			stopCancelling()
-			flight.release()
+			flight.Release()
 			c.emitMetrics(req, result, finished.Sub(started), finished)
 			c.settle(result, resolve, reject)
 			return nil
 		})
 	}
-	flight, rej := c.native.start(req, onComplete)
+	flight, rej := c.native.Start(&req.Request, onComplete)
 	if rej != nil {
 		enqueue(func() error { return nil })
-		_ = reject(mi.errors.fromOutcome(decodeRejection(rej)))
+		_ = reject(mi.errors.fromOutcome(rej.Decode()))
 		return
 	}
 	// When the VU stops (end of test, scenario's gracefulStop), the
 	// invocation is cancelled and completes with a CancelledError, so the
 	// event loop is never left waiting for it.
-	stopCancelling = context.AfterFunc(ctx, flight.cancel)
+	stopCancelling = context.AfterFunc(ctx, flight.Cancel)
 }
 
 // emitMetrics pushes the invocation's samples with the VU's tags. In the
 // init context (no VU state) there is nowhere to push them.
-func (c *lambdaClient) emitMetrics(req *invokeRequest, o *outcome, elapsed time.Duration, at time.Time) {
-	if o.Error != nil && o.Error.Kind == kindCancelled {
+func (c *lambdaClient) emitMetrics(req *invocation, o *native.Outcome, elapsed time.Duration, at time.Time) {
+	if o.Error != nil && o.Error.Kind == native.KindCancelled {
 		return // the VU stopped: not a measurement of the function
 	}
 	state := c.mi.vu.State()
@@ -216,7 +225,7 @@ func readTags(value sobek.Value) (map[string]string, error) {
 }
 
 // settle resolves or rejects the promise with an outcome, on the event loop.
-func (c *lambdaClient) settle(o *outcome, resolve, reject func(any) error) {
+func (c *lambdaClient) settle(o *native.Outcome, resolve, reject func(any) error) {
 	errors := c.mi.errors
 	if o.Error != nil {
 		_ = reject(errors.fromOutcome(o.Error))
@@ -248,7 +257,7 @@ func (c *lambdaClient) settle(o *outcome, resolve, reject func(any) error) {
 }
 
 // responseObject is the k6-jslib-aws InvocationResponse.
-func (c *lambdaClient) responseObject(o *outcome) *sobek.Object {
+func (c *lambdaClient) responseObject(o *native.Outcome) *sobek.Object {
 	rt := c.mi.runtime()
 	obj := rt.NewObject()
 	_ = obj.Set("statusCode", o.StatusCode)
