@@ -6,7 +6,6 @@
 #                     zip holds the prebuilt lib/linux_amd64/libxk6_lambda.a,
 #                     as the public proxy serves a release tag whose tree
 #                     carries it (README, "Releasing")
-#   dist/tree/        that tree (what the release tag must hold)
 #   dist/k6           a fully static k6 with the extension, built by xk6
 #                     from dist/goproxy exactly as a user's `xk6 build` is
 #   dist/xk6-lambda_VERSION_linux_amd64.tar.gz
@@ -36,8 +35,8 @@ mkdir -p dist
 # The files git knows and does not ignore, as they are in the work tree (in
 # a clean checkout: the commit), plus the library.
 log "release tree: the checkout's files plus $NATIVE_LIB"
-tree=dist/tree
-mkdir -p "$tree"
+tree=$(mktemp -d)
+trap 'rm -rf "$tree"' EXIT
 git ls-files -z --cached --others --exclude-standard |
   while IFS= read -r -d '' file; do [ -f "$file" ] && printf '%s\0' "$file"; done |
   xargs -0 cp --parents -t "$tree"

@@ -222,7 +222,7 @@ fn bad_arguments_get_status_codes_not_crashes() {
             lambda_client_new(b"{}".as_ptr(), 2, ptr::null_mut(), &mut error),
             LambdaStatus::NullArgument
         );
-        let bad = br#"{"region":""}"#;
+        let bad = br#"{"region":" "}"#;
         assert_eq!(
             lambda_client_new(bad.as_ptr(), bad.len(), &mut client, &mut error),
             LambdaStatus::InvalidConfig

@@ -98,6 +98,8 @@ type Client struct {
 	handle *C.LambdaClient
 }
 
+// NewClient creates a client from its configuration JSON (see ClientConfig
+// in src/config.rs), or returns the library's refusal. It does no I/O.
 func NewClient(configJSON []byte) (*Client, *Rejection) {
 	var pin runtime.Pinner
 	defer pin.Unpin()

@@ -43,6 +43,8 @@ const (
 	KindConfig     = "config"
 )
 
+// DecodeOutcome reads a completion's JSON; an unreadable one becomes an
+// InternalError outcome, so that the promise still settles.
 func DecodeOutcome(data []byte) *Outcome {
 	var o Outcome
 	if err := json.Unmarshal(data, &o); err != nil {
@@ -70,6 +72,7 @@ func (r *Rejection) Decode() *OutcomeError {
 	return o.Error
 }
 
+// InternalError is a failure of this extension, not of Lambda or the network.
 func InternalError(message string) *OutcomeError {
 	return &OutcomeError{Kind: "internal", Name: "InternalError", Code: "Internal", Message: message}
 }

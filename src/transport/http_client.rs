@@ -122,3 +122,19 @@ fn is_parse_error(error: &(dyn std::error::Error + 'static)) -> bool {
     }
     false
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A root filesystem without certificates (scratch, distroless) still
+    /// gets trust anchors: the bundled ones. SSL_CERT_FILE / SSL_CERT_DIR
+    /// pointing nowhere is how rustls-native-certs finds none; no other
+    /// test in this binary reads them.
+    #[test]
+    fn falls_back_to_the_bundled_roots_when_the_system_has_none() {
+        std::env::set_var("SSL_CERT_FILE", "/nonexistent/ca-certificates.crt");
+        std::env::set_var("SSL_CERT_DIR", "/nonexistent/certs");
+        assert_eq!(trust_anchors().len(), webpki_roots::TLS_SERVER_ROOTS.len());
+    }
+}

@@ -68,6 +68,7 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		rec.settle(outcomeGone) // no-op if the request was answered
 	}
 	if s.verbose {
+		// #nosec G706 -- the test server's own -v log on a terminal.
 		log.Printf("%s %s -> %s (function %q, %d bytes in, %s)",
 			r.Method, r.RequestURI, rec.outcome, rec.function, r.ContentLength, time.Since(started).Round(time.Microsecond))
 	}

@@ -42,6 +42,7 @@ type credential struct {
 // example key, and a temporary key whose requests must carry the session
 // token.
 var testCredentials = map[string]credential{
+	// #nosec G101 -- the AWS documentation's example keys, for tests.
 	"AKIAIOSFODNN7EXAMPLE": {secret: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"},
 	"ASIAIOSFODNN7EXAMPLE": {secret: "sessiontestsecretsecretsecret0000000000", token: "testsessiontoken"},
 }
