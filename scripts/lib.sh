@@ -112,6 +112,15 @@ ensure_cbindgen() {
   fi
 }
 
+# apt_install PACKAGE...: Debian packages, updating the package lists first
+# when they are empty or stale (a fresh machine has none).
+apt_install() {
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null 2>&1 || {
+    apt-get update -qq >/dev/null &&
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+  }
+}
+
 pip_install() {
   python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore "$@"
 }

@@ -33,12 +33,57 @@ static RUNTIME: Lazy<Runtime> = Lazy::new(|| {
         // small so the thread count stays bounded under load.
         .max_blocking_threads(8)
         .thread_name("xk6-lambda")
+        .on_thread_start(block_sigpipe)
         .enable_all()
         .build()
         .expect("xk6-lambda: cannot start the tokio runtime")
 });
 
+/// Blocks SIGPIPE on the calling thread: every thread of the runtime, the
+/// workers and the blocking pool alike, which are all the threads this
+/// library creates.
+///
+/// Why: writing to a socket the peer has reset raises SIGPIPE on the
+/// writing thread (hyper writes with `writev`, which cannot pass
+/// `MSG_NOSIGNAL`). A Rust program ignores SIGPIPE from `main`; inside k6
+/// these are foreign threads to Go, whose runtime forwards a SIGPIPE there
+/// to the default action: the whole k6 process ended with status 141
+/// mid-test. Blocked, the signal stays pending on the thread and the write
+/// fails with EPIPE, which the invocation reports as a TCPError.
+fn block_sigpipe() {
+    // SAFETY: sigemptyset/sigaddset initialise a local set; pthread_sigmask
+    // changes only the calling thread's mask. None of them can fail with
+    // these arguments.
+    unsafe {
+        let mut set: libc::sigset_t = std::mem::zeroed();
+        libc::sigemptyset(&mut set);
+        libc::sigaddset(&mut set, libc::SIGPIPE);
+        libc::pthread_sigmask(libc::SIG_BLOCK, &set, std::ptr::null_mut());
+    }
+}
+
 /// The process-wide runtime, started on first use.
 pub fn runtime() -> &'static Runtime {
     &RUNTIME
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every runtime thread has SIGPIPE blocked, blocking-pool threads too.
+    #[test]
+    fn runtime_threads_block_sigpipe() {
+        fn sigpipe_blocked() -> bool {
+            // SAFETY: reads the calling thread's mask into a local set.
+            unsafe {
+                let mut current: libc::sigset_t = std::mem::zeroed();
+                libc::pthread_sigmask(libc::SIG_BLOCK, std::ptr::null(), &mut current);
+                libc::sigismember(&current, libc::SIGPIPE) == 1
+            }
+        }
+        let rt = runtime();
+        assert!(rt.block_on(async { tokio::spawn(async { sigpipe_blocked() }).await.unwrap() }));
+        assert!(rt.block_on(async { tokio::task::spawn_blocking(sigpipe_blocked).await.unwrap() }));
+    }
 }

@@ -21,7 +21,7 @@ K6=${K6:-dist/k6}
 [[ $(ldd "$K6" 2>&1 || true) == *"not a dynamic executable"* ]] || die "$K6 is not static"
 if [[ ! -x /bin/busybox || $(ldd /bin/busybox 2>&1 || true) != *"not a dynamic executable"* ]]; then
   log "installing busybox-static (Debian)"
-  apt-get install -y -qq busybox-static >/dev/null || die "cannot install busybox-static"
+  apt_install busybox-static || die "cannot install busybox-static"
 fi
 
 root=$(mktemp -d)
