@@ -4,7 +4,8 @@
 # directory outside the checkout, the module served from the Go module proxy
 # directory scripts/release.sh wrote (dist/goproxy; no Rust, no clone),
 # then the example run with the k6 that came out. And the same build with
-# CGO_ENABLED=0 must fail saying to set CGO_ENABLED=1.
+# CGO_ENABLED=0 must fail saying to set CGO_ENABLED=1. Last, the recipe
+# for platforms without a prebuilt library (README, "Other platforms").
 # Environment: WATCH_URL (cargo lambda watch), VERSION (default v0.2.0).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -38,4 +39,12 @@ fi
 grep -q 'undefined: xk6_lambda_needs_cgo__build_with_CGO_ENABLED_1' "$out/nocgo.log" &&
   [ "$(grep -c "$MODULE_PATH@$version/.*: " "$out/nocgo.log")" -eq 1 ] ||
   { cat "$out/nocgo.log" >&2; die "the cgo-less build failed without saying to set CGO_ENABLED=1"; }
+log "other platforms' recipe (README): the library from CGO_LDFLAGS, tag xk6_lambda_custom_lib"
+# Here with this platform's library, from the checkout, so it is the
+# mechanism that is tested: no prebuilt library is linked with the tag.
+(cd "$out" && CGO_ENABLED=1 CGO_LDFLAGS="$OLDPWD/target/release/libxk6_lambda.a -lutil -lrt -lpthread -lm -ldl" \
+  GODEBUG=goindex=0 "$XK6" build "$(cd "$OLDPWD" && k6_version)" --with "$MODULE_PATH=$OLDPWD" \
+  --build-flags=-tags=xk6_lambda_custom_lib --output "$out/k6-custom")
+"$out/k6-custom" run --quiet -e AWS_REGION=us-east-1 -e AWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE \
+  -e AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY -e LAMBDA_ENDPOINT="$WATCH_URL" examples/invoke.js
 log "xk6 build: all passed"
