@@ -100,6 +100,9 @@ step "build and release (scripts/release.sh $RELEASE_VERSION)" scripts/release.s
 step "C header is up to date" scripts/check-header.sh
 step "gofmt" bash -c "[ -z \"\$(gofmt -l $GO_DIRS)\" ] || { gofmt -l $GO_DIRS; false; }"
 step "go vet" bash -c 'go vet ./... && cd tests/lambdaserver && go vet ./...'
+step "golangci-lint $GOLANGCI_LINT_VERSION" golangci_lint
+step "xk6 lint --preset strict (all but versions, vulnerability)" xk6_lint
+step "TypeScript: tsc --strict over index.d.ts and the examples" scripts/typecheck.sh
 step "go test (modulestest over the Rust library)" \
   bash -c "CGO_ENABLED=1 go test -count=1 -ldflags '$(native_ldflags)' ./..."
 step "k6 binary is self-contained" self_contained
@@ -126,6 +129,9 @@ step "lambda-invoke against watch, moto and lambdaserver" env LAMBDA_INVOKE=buil
   WATCH_URL="$WATCH_URL" MOTO_URL="$MOTO_URL" LAMBDASERVER_URL="$LAMBDASERVER_URL" tests/cli_e2e.sh
 step "e2e: region and keys from the AWS chain at the first invocation" \
   env LAMBDASERVER_URL="$LAMBDASERVER_URL" tests/e2e/run_region_chain.sh
+step "e2e: examples/invoke.ts (TypeScript, run by k6)" k6_e2e examples/invoke.ts "$WATCH_URL" \
+  -e AWS_REGION=us-east-1 -e AWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE \
+  -e AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY
 step "xk6 build --with $MODULE_PATH@$RELEASE_VERSION from dist/goproxy, outside the checkout" \
   env WATCH_URL="$WATCH_URL" VERSION="$RELEASE_VERSION" tests/xk6_build.sh
 step "static dist/k6 in an empty root (busybox, /etc/hosts)" env WATCH_URL="$WATCH_URL" tests/static_root.sh

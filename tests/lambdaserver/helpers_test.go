@@ -211,7 +211,7 @@ func (ts *testServer) invoke(t *testing.T, c call) reply {
 	if err != nil {
 		t.Fatalf("invoke %s: %v", c.function, err)
 	}
-	defer resp.Body.Close()
+	defer func() { _ = resp.Body.Close() }()
 	body, err := io.ReadAll(resp.Body)
 	if err != nil {
 		t.Fatalf("invoke %s: reading the body: %v", c.function, err)
@@ -226,23 +226,26 @@ func signed(function string, body string) call {
 
 func (ts *testServer) stats(t *testing.T) statsSnapshot {
 	t.Helper()
-	resp, err := ts.client.Get(ts.URL + "/_test/stats")
-	return decodeStats(t, resp, err)
+	return ts.snapshot(t, http.MethodGet, "/_test/stats")
 }
 
 func (ts *testServer) reset(t *testing.T) statsSnapshot {
 	t.Helper()
-	resp, err := ts.client.Post(ts.URL+"/_test/reset", "", nil)
-	return decodeStats(t, resp, err)
+	return ts.snapshot(t, http.MethodPost, "/_test/reset")
 }
 
-// decodeStats reads the snapshot both /_test endpoints answer with.
-func decodeStats(t *testing.T, resp *http.Response, err error) statsSnapshot {
+// snapshot reads the counters both /_test endpoints answer with.
+func (ts *testServer) snapshot(t *testing.T, method, path string) statsSnapshot {
 	t.Helper()
+	req, err := http.NewRequest(method, ts.URL+path, http.NoBody)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer resp.Body.Close()
+	resp, err := ts.client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = resp.Body.Close() }()
 	var snap statsSnapshot
 	if err := json.NewDecoder(resp.Body).Decode(&snap); err != nil {
 		t.Fatal(err)

@@ -188,7 +188,7 @@ func TestServiceErrors(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			resp.Body.Close()
+			_ = resp.Body.Close()
 			if resp.StatusCode != http.StatusNotFound || resp.Header.Get("X-Amzn-ErrorType") != "UnknownOperationException" {
 				t.Errorf("GET %s: %d %v", target, resp.StatusCode, resp.Header)
 			}

@@ -24,7 +24,7 @@ func slowHeaders(_ *server, w *recorder, r *http.Request, inv *invocation) bool 
 // closeMidBody promises 100 bytes of body, sends 10 and closes the
 // connection: the client must report a truncated response, not a payload.
 func closeMidBody(_ *server, w *recorder, _ *http.Request, inv *invocation) bool {
-	hijack(w, outcomeTruncated, func(conn net.Conn, buf *bufio.ReadWriter) {
+	hijack(w, outcomeTruncated, func(_ net.Conn, buf *bufio.ReadWriter) {
 		fmt.Fprintf(buf, "HTTP/1.1 200 OK\r\n"+
 			"Content-Type: application/json\r\n"+
 			"Content-Length: 100\r\n"+
@@ -52,7 +52,7 @@ func resetConnection(_ *server, w *recorder, _ *http.Request, _ *invocation) boo
 // malformedHeader answers with a header line that has no colon, which an
 // HTTP/1.1 client must refuse to parse.
 func malformedHeader(_ *server, w *recorder, _ *http.Request, inv *invocation) bool {
-	hijack(w, outcomeMalformed, func(conn net.Conn, buf *bufio.ReadWriter) {
+	hijack(w, outcomeMalformed, func(_ net.Conn, buf *bufio.ReadWriter) {
 		fmt.Fprintf(buf, "HTTP/1.1 200 OK\r\n"+
 			"Content-Type: application/json\r\n"+
 			"X-Amzn-RequestId: %s\r\n"+

@@ -51,7 +51,7 @@ func TestStatsCountEveryRequestOnce(t *testing.T) {
 				errs <- err
 				return
 			}
-			resp.Body.Close()
+			_ = resp.Body.Close()
 		}()
 	}
 	wg.Wait()
@@ -95,7 +95,7 @@ func TestStatsJSONShape(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer resp.Body.Close()
+	defer func() { _ = resp.Body.Close() }()
 	var raw map[string]any
 	if err := jsonDecode(resp, &raw); err != nil {
 		t.Fatal(err)

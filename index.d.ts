@@ -1,0 +1,210 @@
+/**
+ * TypeScript declarations of `k6/x/lambda`, the xk6-lambda extension:
+ * AWS Lambda Invoke from k6 scripts, a drop-in for k6-jslib-aws's
+ * `LambdaClient.invoke` with the same names, options, fields and error
+ * classes.
+ *
+ * k6 runs TypeScript itself. For editors and `tsc`, map the module to this
+ * file in tsconfig.json:
+ *
+ * ```json
+ * { "compilerOptions": { "paths": { "k6/x/lambda": ["./index.d.ts"] } } }
+ * ```
+ *
+ * The option types are exact: a misspelt option or an invalid value is a
+ * type error, as it is a runtime error (InvalidInvocationError) in k6.
+ */
+
+/** The AWS settings a client signs and sends with (k6-jslib-aws's `AWSConfig` options). */
+export interface AWSConfigOptions {
+  /**
+   * The AWS region, e.g. `us-east-1`. Required when keys are given. Without
+   * keys it may be left out: the AWS region chain (`AWS_REGION`,
+   * `AWS_DEFAULT_REGION`, the profile) decides at the first invocation, so
+   * `k6 inspect` and `k6 archive` pass with nothing set; when the chain has
+   * none either, invocations reject with {@link InvalidAWSConfigError}.
+   */
+  region?: string;
+  /** Access key ID, 16 to 128 characters, with `secretAccessKey`. Without both, the standard AWS credential chain applies. */
+  accessKeyId?: string;
+  /** Secret access key, with `accessKeyId`. */
+  secretAccessKey?: string;
+  /** Session token of temporary credentials. */
+  sessionToken?: string;
+  /**
+   * The endpoint: a URL (`http://127.0.0.1:9000` for a local emulator,
+   * `https://host`) or a bare host name (taken as `https://`). Default: the
+   * region's Lambda endpoint, or `AWS_ENDPOINT_URL_LAMBDA` / `AWS_ENDPOINT_URL`.
+   */
+  endpoint?: string | { href: string };
+}
+
+/** AWS settings, validated when constructed (no I/O). */
+export class AWSConfig {
+  /** @throws {InvalidAWSConfigError} on an invalid region, key or endpoint. */
+  constructor(options?: AWSConfigOptions);
+  /** The region given, or `''` when the AWS chain decides. */
+  readonly region: string;
+  readonly accessKeyId?: string;
+  readonly secretAccessKey?: string;
+  readonly sessionToken?: string;
+  readonly endpoint?: string;
+  /**
+   * An AWSConfig from `__ENV` (so `k6 run -e` counts): `AWS_REGION`,
+   * `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN`.
+   */
+  static fromEnvironment(options?: { endpoint?: string | { href: string } }): AWSConfig;
+}
+
+/** How invocations are sent. */
+export type Transport = 'direct' | 'sdk';
+
+/** The second argument of `new LambdaClient`. */
+export interface LambdaClientOptions {
+  /** Bound on one invocation, retries included: milliseconds, or a duration string (`'30s'`). Default 60 s. */
+  timeout?: number | string;
+  /**
+   * Attempts per invocation, 1 to 10. Default 1: retries would hide
+   * throttling from a load test. With more, throttling, 5xx and network
+   * errors are retried after `Retry-After` or a full-jitter backoff.
+   */
+  maxAttempts?: number;
+  /**
+   * `'direct'` (default): one SigV4-signed request on a pooled HTTP/1.1
+   * client. `'sdk'`: aws-sdk-lambda's full orchestration (FIPS and
+   * dual-stack endpoints). Both report alike.
+   */
+  transport?: Transport;
+}
+
+/** `RequestResponse` (default, 200), `Event` (asynchronous, 202) or `DryRun` (204). */
+export type InvocationType = 'RequestResponse' | 'Event' | 'DryRun';
+
+/** `Tail` returns the last 4 KB of the function's log in `logResult`. */
+export type LogType = 'None' | 'Tail';
+
+/** The third argument of `invoke`, as k6-jslib-aws has it, plus `tags`. */
+export interface InvokeOptions {
+  /** Default `RequestResponse`. */
+  invocationType?: InvocationType;
+  /** Default `None`. */
+  logType?: LogType;
+  /** Base64 client context (`X-Amz-Client-Context`), at most 3,583 bytes. */
+  clientContext?: string;
+  /** A version or alias; also accepted as the name's `:qualifier` suffix. */
+  qualifier?: string;
+  /** k6 tags of this invocation's samples (not sent), as `http.post`'s `params.tags`. */
+  tags?: Record<string, string>;
+}
+
+/** A payload: a string or ArrayBuffer is sent byte for byte; a plain object or array as its JSON text. */
+export type Payload = string | ArrayBuffer | Record<string, unknown> | unknown[] | null | undefined;
+
+/** Lambda's REPORT line, parsed from the log tail (`logType: 'Tail'`). */
+export interface InvocationReport {
+  durationMs: number;
+  billedDurationMs: number;
+  memorySizeMB: number;
+  maxMemoryUsedMB: number;
+  /** On cold starts only. */
+  initDurationMs?: number;
+}
+
+/** What `invoke` fulfils with (k6-jslib-aws's InvocationResponse, plus `report`). */
+export interface InvocationResponse {
+  /** 200 (RequestResponse), 202 (Event), 204 (DryRun). */
+  statusCode: number;
+  /** `X-Amz-Executed-Version`, when Lambda sent it. */
+  executedVersion?: string;
+  /** The decoded log tail, with `logType: 'Tail'`. */
+  logResult?: string;
+  /** The function's response body, as text: compare with `'3'` or `JSON.parse(r.payload)`. */
+  payload: string;
+  /** The parsed REPORT line, with `logType: 'Tail'`. */
+  report?: InvocationReport;
+}
+
+/** A Lambda client. Clients with one configuration share one connection pool. */
+export class LambdaClient {
+  /**
+   * @throws {TypeError} when `awsConfig` is not an object, or an option is unknown or invalid.
+   * @throws {InvalidAWSConfigError} when the configuration is invalid.
+   */
+  constructor(awsConfig: AWSConfig | AWSConfigOptions, options?: LambdaClientOptions);
+  /**
+   * Invokes a function (Lambda's Invoke API). Rejects with
+   * {@link LambdaInvocationError} when the function failed,
+   * {@link AWSError} when Lambda answered with an error,
+   * {@link NetworkError} when no complete answer arrived,
+   * {@link InvalidInvocationError} when the call was refused before
+   * sending, and an `Error` named `CancelledError` when the VU stopped.
+   * @param name function name, ARN or partial ARN, with an optional `:qualifier`
+   */
+  invoke(name: string, payload: Payload, options?: InvokeOptions): Promise<InvocationResponse>;
+}
+
+/**
+ * One of the example events of the `aws_lambda_events` crate (about 170:
+ * `apigw-request`, `sqs-event`, `s3-event`, ...), as a string.
+ * @throws {InvalidInvocationError} for an unknown name, listing close matches.
+ */
+export function exampleEvent(name: string): string;
+
+/** Lambda answered with an error. `name` is the AWS error type (`ResourceNotFoundException`, ...). */
+export class AWSError extends Error {
+  constructor(message: string, code: string);
+  /** The AWS error type. */
+  code: string;
+  /** The HTTP status of the answer. */
+  statusCode?: number;
+  /** `X-Amzn-RequestId`. */
+  requestId?: string;
+  /** Throttling (429): `Retry-After`, in seconds. */
+  retryAfterSeconds?: number;
+  /** Throttling (429): why, e.g. `ReservedFunctionConcurrentInvocationLimitExceeded`. */
+  reason?: string;
+}
+
+/** Lambda refused the signature or the credentials. */
+export class InvalidSignatureError extends AWSError {}
+
+/**
+ * An invalid `AWSConfig` (thrown by its constructor), or, at the first
+ * invocation, no region from the script or the AWS chain.
+ */
+export class InvalidAWSConfigError extends Error {
+  constructor(message: string);
+}
+
+/** The function failed (`X-Amz-Function-Error`). `message` is `"<Handled|Unhandled>: <payload>"`. */
+export class LambdaInvocationError extends Error {
+  constructor(message: string, response: InvocationResponse);
+  /** The whole response. */
+  response: InvocationResponse;
+  /** `Handled` or `Unhandled`. */
+  functionError?: string;
+  /** The runtime's `errorType`, when the payload is its JSON error. */
+  errorType?: string;
+  /** The runtime's `errorMessage`, when the payload is its JSON error. */
+  errorMessage?: string;
+}
+
+/** The name of a network error, as k6 names its HTTP errors. */
+export type NetworkErrorName = 'TCPError' | 'DNSError' | 'GeneralError';
+
+/**
+ * No complete answer arrived: refused, reset, timed out, unknown host.
+ * `code` is k6's network error code (1212 refused, 1220 reset, 1050 timeout).
+ */
+export class NetworkError extends Error {
+  constructor(message: string, name: NetworkErrorName, code: number);
+  name: NetworkErrorName;
+  code: number;
+}
+
+/** The call was refused before anything was sent. */
+export class InvalidInvocationError extends Error {
+  constructor(message: string, field: string);
+  /** The argument or option at fault. */
+  field: string;
+}

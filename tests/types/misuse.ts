@@ -1,0 +1,39 @@
+// Each line marked @ts-expect-error must be a type error: if index.d.ts
+// ever accepts a misspelt option or value, `tsc --strict` fails on the
+// unused directive (scripts/typecheck.sh).
+import { AWSConfig, LambdaClient, NetworkError, exampleEvent } from 'k6/x/lambda';
+
+const client = new LambdaClient(new AWSConfig({ region: 'us-east-1' }));
+
+export async function misuse(): Promise<void> {
+  // @ts-expect-error: the option is logType
+  await client.invoke('f', '{}', { logtype: 'Tail' });
+  // @ts-expect-error: not an invocation type
+  await client.invoke('f', '{}', { invocationType: 'Async' });
+  // @ts-expect-error: not a log type
+  await client.invoke('f', '{}', { logType: 'tail' });
+  // @ts-expect-error: tags are strings
+  await client.invoke('f', '{}', { tags: { n: 1 } });
+  // @ts-expect-error: payload cannot be a number
+  await client.invoke('f', 42);
+  // @ts-expect-error: not a transport
+  new LambdaClient(new AWSConfig({}), { transport: 'http2' });
+  // @ts-expect-error: unknown client option
+  new LambdaClient(new AWSConfig({}), { retries: 3 });
+  // @ts-expect-error: unknown AWSConfig option
+  new AWSConfig({ regoin: 'us-east-1' });
+  // @ts-expect-error: the response has no body field
+  (await client.invoke('f', '{}')).body;
+}
+
+// And what is right stays right.
+export async function use(): Promise<string> {
+  const r = await client.invoke('f', exampleEvent('sqs-event'), { logType: 'Tail', qualifier: 'live' });
+  const billed: number | undefined = r.report?.billedDurationMs;
+  try {
+    await client.invoke('f', new ArrayBuffer(8), { invocationType: 'Event' });
+  } catch (e) {
+    if (e instanceof NetworkError && e.name === 'TCPError' && e.code === 1212) return 'refused';
+  }
+  return `${r.statusCode} ${r.executedVersion ?? ''} ${billed ?? 0}`;
+}
