@@ -135,6 +135,7 @@ step "e2e: examples/invoke.ts (TypeScript, run by k6)" k6_e2e examples/invoke.ts
 step "xk6 build --with $MODULE_PATH@$RELEASE_VERSION from dist/goproxy, outside the checkout" \
   env WATCH_URL="$WATCH_URL" VERSION="$RELEASE_VERSION" tests/xk6_build.sh
 step "static dist/k6 in an empty root (busybox, /etc/hosts)" env WATCH_URL="$WATCH_URL" tests/static_root.sh
+step "k6-operator split: 3 execution segments in network namespaces" tests/e2e/segments.sh
 step "1,000 VUs stay under 64 OS threads" scripts/threads.sh
 
 echo

@@ -38,6 +38,7 @@ type result struct {
 var functions = map[string]behaviour{
 	"add-numbers":    {run: addNumbers},
 	"echo":           {run: echo},
+	"record":         {before: recordPayload, run: echo},
 	"sleep":          {run: sleep},
 	"fail-handled":   {run: failHandled},
 	"fail-unhandled": {run: failUnhandled},
@@ -97,6 +98,13 @@ func addNumbers(_ context.Context, inv *invocation) result {
 func echo(_ context.Context, inv *invocation) result {
 	inv.log.printf("INFO", "echoing %d bytes", len(inv.payload))
 	return result{payload: inv.payload}
+}
+
+// recordPayload counts the payload in the stats' `recorded` (then the
+// function echoes it): which invocations arrived, and how often each.
+func recordPayload(s *server, _ *recorder, _ *http.Request, inv *invocation) bool {
+	s.stats.record(string(inv.payload))
+	return false
 }
 
 // sleep: {"ms":N} answers {"sleptMs":N} after N ms, or gives up as soon as

@@ -15,6 +15,7 @@
 //
 //	add-numbers       {"x":1,"y":2} -> 3; bad input: Handled ValidationError
 //	echo              returns the payload byte for byte
+//	record            as echo, and counts the payload in the stats' "recorded"
 //	sleep             {"ms":N} -> {"sleptMs":N} after N ms
 //	fail-handled      function error Handled (ValidationError)
 //	fail-unhandled    function error Unhandled (Runtime.ExitError)

@@ -28,6 +28,7 @@ type stats struct {
 	coldStarts        int64
 	signatureFailures int64
 	bytesReceived     int64
+	recorded          map[string]int64
 }
 
 // statsSnapshot is the JSON shape of GET /_test/stats.
@@ -48,10 +49,14 @@ type statsSnapshot struct {
 	SignatureFailures int64 `json:"signatureFailures"`
 	// BytesReceived sums the request bodies (payloads) read.
 	BytesReceived int64 `json:"bytesReceived"`
+	// Recorded counts the payloads the `record` function received, by
+	// payload text, so that a test can prove which invocations arrived and
+	// that none arrived twice.
+	Recorded map[string]int64 `json:"recorded"`
 }
 
 func newStats() *stats {
-	return &stats{byFunction: map[string]int64{}, byStatus: map[string]int64{}}
+	return &stats{byFunction: map[string]int64{}, byStatus: map[string]int64{}, recorded: map[string]int64{}}
 }
 
 func (s *stats) add(f func()) {
@@ -66,6 +71,7 @@ func (s *stats) countOutcome(o string)   { s.add(func() { s.byStatus[o]++ }) }
 func (s *stats) countColdStart()         { s.add(func() { s.coldStarts++ }) }
 func (s *stats) countSignatureFailure()  { s.add(func() { s.signatureFailures++ }) }
 func (s *stats) countBytes(n int)        { s.add(func() { s.bytesReceived += int64(n) }) }
+func (s *stats) record(payload string)   { s.add(func() { s.recorded[payload]++ }) }
 func statusOutcome(status int) string    { return strconv.Itoa(status) }
 func (s *stats) snapshot() statsSnapshot { return s.take(false) }
 
@@ -81,14 +87,16 @@ func (s *stats) take(reset bool) statsSnapshot {
 		ColdStarts:        s.coldStarts,
 		SignatureFailures: s.signatureFailures,
 		BytesReceived:     s.bytesReceived,
+		Recorded:          s.recorded,
 	}
 	if reset {
 		s.invocations, s.coldStarts, s.signatureFailures, s.bytesReceived = 0, 0, 0, 0
-		s.byFunction, s.byStatus = map[string]int64{}, map[string]int64{}
+		s.byFunction, s.byStatus, s.recorded = map[string]int64{}, map[string]int64{}, map[string]int64{}
 		return snap
 	}
 	snap.ByFunction = copyCounts(s.byFunction)
 	snap.ByStatus = copyCounts(s.byStatus)
+	snap.Recorded = copyCounts(s.recorded)
 	return snap
 }
 

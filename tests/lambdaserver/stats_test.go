@@ -72,6 +72,7 @@ func TestStatsCountEveryRequestOnce(t *testing.T) {
 		ColdStarts:        3, // echo, add-numbers, fail-handled
 		SignatureFailures: 4,
 		BytesReceived:     bytesSent,
+		Recorded:          map[string]int64{}, // only the record function records
 	}
 	if got := ts.stats(t); !reflect.DeepEqual(got, want) {
 		t.Fatalf("stats\n got %+v\nwant %+v", got, want)
@@ -81,7 +82,7 @@ func TestStatsCountEveryRequestOnce(t *testing.T) {
 	if got := ts.reset(t); !reflect.DeepEqual(got, want) {
 		t.Fatalf("reset returned %+v", got)
 	}
-	zero := statsSnapshot{ByFunction: map[string]int64{}, ByStatus: map[string]int64{}}
+	zero := statsSnapshot{ByFunction: map[string]int64{}, ByStatus: map[string]int64{}, Recorded: map[string]int64{}}
 	if got := ts.stats(t); !reflect.DeepEqual(got, zero) {
 		t.Fatalf("after reset: %+v", got)
 	}
@@ -100,8 +101,27 @@ func TestStatsJSONShape(t *testing.T) {
 	if err := jsonDecode(resp, &raw); err != nil {
 		t.Fatal(err)
 	}
-	want := `map[byFunction:map[echo:1] byStatus:map[200:1] bytesReceived:2 coldStarts:1 invocations:1 signatureFailures:0]`
+	want := `map[byFunction:map[echo:1] byStatus:map[200:1] bytesReceived:2 coldStarts:1 invocations:1 recorded:map[] signatureFailures:0]`
 	if got := fmt.Sprint(raw); got != want || resp.StatusCode != http.StatusOK {
 		t.Fatalf("stats JSON\n got %s\nwant %s", got, want)
+	}
+}
+
+// The record function counts each payload it received, echoes it, and a
+// reset forgets them: what tests of distributed runs compare.
+func TestRecordCountsPayloads(t *testing.T) {
+	ts := startServer(t, config{})
+	for _, payload := range []string{`{"i":1}`, `{"i":2}`, `{"i":1}`} {
+		if r := ts.invoke(t, signed("record", payload)); r.status != http.StatusOK || string(r.body) != payload {
+			t.Fatalf("record %s: %d %q", payload, r.status, r.body)
+		}
+	}
+	ts.invoke(t, signed("echo", `{"i":3}`))
+	want := map[string]int64{`{"i":1}`: 2, `{"i":2}`: 1}
+	if got := ts.reset(t).Recorded; fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("recorded %v, want %v", got, want)
+	}
+	if got := ts.stats(t).Recorded; len(got) != 0 {
+		t.Fatalf("after reset: %v", got)
 	}
 }
