@@ -255,13 +255,13 @@ func (ts *testServer) snapshot(t *testing.T, method, path string) statsSnapshot 
 
 // waitForStats polls until ok accepts the stats (for outcomes the server
 // only notices after the client gave up).
-func (ts *testServer) waitForStats(t *testing.T, ok func(statsSnapshot) bool) statsSnapshot {
+func (ts *testServer) waitForStats(t *testing.T, ok func(statsSnapshot) bool) {
 	t.Helper()
 	deadline := time.Now().Add(5 * time.Second)
 	for {
 		snap := ts.stats(t)
 		if ok(snap) {
-			return snap
+			return
 		}
 		if time.Now().After(deadline) {
 			t.Fatalf("stats never got there: %+v", snap)

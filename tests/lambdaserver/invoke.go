@@ -91,6 +91,10 @@ func (s *server) invoke(w *recorder, r *http.Request, rawFunctionName string) {
 		w.function = ref.name
 	}
 	s.stats.countFunction(w.function)
+	if w.function == resetDuringUploadName {
+		resetDuringUpload(w, r) // before the body is read: that is the point
+		return
+	}
 
 	body, apiErr := s.readBody(r)
 	if apiErr == nil {

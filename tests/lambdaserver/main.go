@@ -30,6 +30,7 @@
 //	slow-headers      {"ms":N}: nothing is sent for N ms, then as sleep
 //	close-mid-body    200, Content-Length: 100, 10 bytes, connection closed
 //	reset             connection reset (RST) before any response
+//	reset-during-upload  reads 64 KiB of the body, then resets (RST) the connection
 //	malformed-header  a response with an invalid header line
 //	empty-200         200, empty body, no X-Amz-Executed-Version
 //	anything else     404 ResourceNotFoundException

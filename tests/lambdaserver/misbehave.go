@@ -7,6 +7,7 @@ package main
 import (
 	"bufio"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 )
@@ -47,6 +48,26 @@ func resetConnection(_ *server, w *recorder, _ *http.Request, _ *invocation) boo
 		}
 	})
 	return true
+}
+
+// resetDuringUploadName is the function that resets while the request
+// body is still coming in.
+const resetDuringUploadName = "reset-during-upload"
+
+// resetDuringUploadRead is how much of the body it reads first.
+const resetDuringUploadRead = 64 << 10
+
+// resetDuringUpload reads 64 KiB of the request body, then drops the
+// connection with SO_LINGER 0 while the client is still sending: the
+// client's next write fails (EPIPE or ECONNRESET), and on a thread where
+// SIGPIPE is not blocked or ignored, the kernel raises it.
+func resetDuringUpload(w *recorder, r *http.Request) {
+	_, _ = io.CopyN(io.Discard, r.Body, resetDuringUploadRead)
+	hijack(w, outcomeReset, func(conn net.Conn, _ *bufio.ReadWriter) {
+		if tcp, ok := conn.(*net.TCPConn); ok {
+			_ = tcp.SetLinger(0)
+		}
+	})
 }
 
 // malformedHeader answers with a header line that has no colon, which an

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"strings"
 	"syscall"
@@ -57,6 +58,17 @@ func TestMisbehaviours(t *testing.T) {
 		}
 	})
 
+	t.Run("reset-during-upload", func(t *testing.T) {
+		before := ts.stats(t).ByStatus[outcomeReset]
+		err := ts.fails(t, signed("reset-during-upload", `"`+strings.Repeat("x", 5<<20)+`"`), nil)
+		// Go's client may see the reset on its reading side first and close
+		// the connection under the writer (net.ErrClosed).
+		if !errors.Is(err, syscall.ECONNRESET) && !errors.Is(err, syscall.EPIPE) && !errors.Is(err, net.ErrClosed) {
+			t.Fatalf("want the upload cut by a reset, got %v", err)
+		}
+		ts.waitForStats(t, func(s statsSnapshot) bool { return s.ByStatus[outcomeReset] == before+1 })
+	})
+
 	t.Run("malformed-header", func(t *testing.T) {
 		err := ts.fails(t, signed("malformed-header", `{}`), nil)
 		if err == nil || !strings.Contains(err.Error(), "malformed MIME header") {
@@ -101,7 +113,7 @@ func TestMisbehaviours(t *testing.T) {
 	})
 
 	snap := ts.stats(t)
-	for outcome, want := range map[string]int64{outcomeTruncated: 1, outcomeReset: 1, outcomeMalformed: 1, outcomeGone: 2} {
+	for outcome, want := range map[string]int64{outcomeTruncated: 1, outcomeReset: 2, outcomeMalformed: 1, outcomeGone: 2} {
 		if snap.ByStatus[outcome] != want {
 			t.Errorf("byStatus[%s] = %d, want %d (%+v)", outcome, snap.ByStatus[outcome], want, snap.ByStatus)
 		}
