@@ -136,9 +136,11 @@ export class LambdaClient {
    * {@link LambdaInvocationError} when the function failed,
    * {@link AWSError} when Lambda answered with an error,
    * {@link NetworkError} when no complete answer arrived,
+   * {@link CredentialsError} when there were no credentials to sign with,
    * {@link InvalidInvocationError} when the call was refused before
    * sending, and an `Error` named `CancelledError` when the VU stopped.
    * @param name function name, ARN or partial ARN, with an optional `:qualifier`
+   * @throws {Error} in the init context, where k6 allows no I/O.
    */
   invoke(name: string, payload: Payload, options?: InvokeOptions): Promise<InvocationResponse>;
 }
@@ -190,16 +192,55 @@ export class LambdaInvocationError extends Error {
 }
 
 /** The name of a network error, as k6 names its HTTP errors. */
-export type NetworkErrorName = 'TCPError' | 'DNSError' | 'GeneralError';
+export type NetworkErrorName = 'TCPError' | 'DNSError' | 'TLSError' | 'GeneralError' | 'HTTP2Error';
 
 /**
- * No complete answer arrived: refused, reset, timed out, unknown host.
- * `code` is k6's network error code (1212 refused, 1220 reset, 1050 timeout).
+ * No complete answer arrived: refused, reset, timed out, unknown host, a
+ * TLS failure. `code` is k6's network error code (1212 refused, 1220 reset,
+ * 1050 timeout, 1310 unknown certificate authority). Thrown as one of the
+ * subclasses below, k6-jslib-aws's.
  */
 export class NetworkError extends Error {
   constructor(message: string, name: NetworkErrorName, code: number);
   name: NetworkErrorName;
   code: number;
+}
+
+/** The answer could not be read (1000), or the client's timeout passed (1050). */
+export class GeneralError extends NetworkError {
+  constructor(message: string, code: number);
+  name: 'GeneralError';
+}
+
+/** The host name did not resolve (1100). */
+export class DNSError extends NetworkError {
+  constructor(message: string, code: number);
+  name: 'DNSError';
+}
+
+/** Refused (1212), reset (1220), broken pipe (1201), dial timeout (1211), other (1200). */
+export class TCPError extends NetworkError {
+  constructor(message: string, code: number);
+  name: 'TCPError';
+}
+
+/** Unknown authority (1310), wrong host name (1311), other TLS failure (1300). */
+export class TLSError extends NetworkError {
+  constructor(message: string, code: number);
+  name: 'TLSError';
+}
+
+/** Not raised by this extension (it speaks HTTP/1.1); exported for k6-jslib-aws scripts. */
+export class HTTP2Error extends NetworkError {
+  constructor(message: string, code: number);
+  name: 'HTTP2Error';
+}
+
+/** No credentials to sign with: the AWS chain found none, or a provider failed. */
+export class CredentialsError extends Error {
+  constructor(message: string, code: string);
+  name: 'CredentialsError';
+  code: string;
 }
 
 /** The call was refused before anything was sent. */

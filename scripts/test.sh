@@ -11,6 +11,7 @@ source scripts/lib.sh
 passed=0
 failed=0
 failures=()
+timings=() # "seconds  step", printed at the end: CI must stay well under its limit
 work=$(mktemp -d)
 WATCH_PID=""
 SERVER_PID=""
@@ -25,10 +26,13 @@ trap cleanup EXIT
 
 # step NAME COMMAND...: runs one test step and records its result.
 step() {
-  local name=$1
+  local name=$1 started=$SECONDS
   shift
   log "$name"
-  if "$@"; then
+  local status=0
+  "$@" || status=$?
+  timings+=("$(printf '%5ds  %s' $((SECONDS - started)) "$name")")
+  if [ "$status" -eq 0 ]; then
     passed=$((passed + 1))
   else
     failed=$((failed + 1))
@@ -142,5 +146,6 @@ echo
 if [ "$failed" -gt 0 ]; then
   printf 'failed: %s\n' "${failures[@]}"
 fi
-echo "$passed passed, $failed failed"
+printf '%s\n' "step times:" "${timings[@]}"
+echo "$passed passed, $failed failed (${SECONDS}s)"
 [ "$failed" -eq 0 ]

@@ -112,8 +112,11 @@ async fn build_backend(config: &ClientConfig) -> BackendResult {
         TransportKind::Direct => Some(Transport::new(config, &region, &sdk_config)?),
         TransportKind::Sdk => None,
     };
+    let sdk = aws_sdk_lambda::config::Builder::from(&sdk_config)
+        .retry_classifier(crate::sdk_retry::NoRetryAfterSuccess)
+        .build();
     Ok(Backend {
-        sdk: aws_sdk_lambda::Client::new(&sdk_config),
+        sdk: aws_sdk_lambda::Client::from_conf(sdk),
         direct,
     })
 }

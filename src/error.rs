@@ -60,11 +60,12 @@ pub struct InvokeError {
     /// For throttling (429): why, e.g. `ReservedFunctionConcurrentInvocationLimitExceeded`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
-    /// A network error where the server did answer, unreadably (a malformed
-    /// status line or header): not transient, so not retried, as the SDK
-    /// does not retry it either.
+    /// A network error after the server answered: unreadably (a malformed
+    /// status line or header, which the SDK does not retry either), or with
+    /// a 200 whose body broke off (the function ran: another attempt would
+    /// run it twice). Never retried.
     #[serde(skip)]
-    pub(crate) malformed_response: bool,
+    pub(crate) not_retryable: bool,
 }
 
 impl std::fmt::Display for InvokeError {
@@ -85,6 +86,9 @@ pub(crate) mod k6_code {
     pub const DIAL_TIMEOUT: u32 = 1211;
     pub const DIAL_REFUSED: u32 = 1212;
     pub const RESET_BY_PEER: u32 = 1220;
+    pub const GENERIC_TLS: u32 = 1300;
+    pub const TLS_UNKNOWN_AUTHORITY: u32 = 1310;
+    pub const TLS_HOSTNAME_MISMATCH: u32 = 1311;
 }
 
 impl InvokeError {
@@ -101,7 +105,7 @@ impl InvokeError {
             field: None,
             retry_after_seconds: None,
             reason: None,
-            malformed_response: false,
+            not_retryable: false,
         }
     }
 
@@ -175,26 +179,14 @@ impl InvokeError {
         }
     }
 
+    /// `{"error": {...}}`: a refusal, or a completion without wire
+    /// statistics (see `Invoked::to_json` for those).
     pub fn to_json(&self) -> Vec<u8> {
-        self.to_json_with_traffic(0, 0)
-    }
-
-    /// The error as the completion callback reports it, with the bytes the
-    /// failed invocation moved (a service error has a response too).
-    pub fn to_json_with_traffic(&self, bytes_sent: u64, bytes_received: u64) -> Vec<u8> {
         #[derive(Serialize)]
-        #[serde(rename_all = "camelCase")]
         struct Envelope<'a> {
             error: &'a InvokeError,
-            bytes_sent: u64,
-            bytes_received: u64,
         }
-        let envelope = Envelope {
-            error: self,
-            bytes_sent,
-            bytes_received,
-        };
-        serde_json::to_vec(&envelope).unwrap_or_else(|_| {
+        serde_json::to_vec(&Envelope { error: self }).unwrap_or_else(|_| {
             br#"{"error":{"kind":"internal","name":"InternalError","code":"Internal","message":"cannot encode the error"}}"#.to_vec()
         })
     }
@@ -214,6 +206,13 @@ impl From<SdkError<SdkInvokeError, HttpResponse>> for InvokeError {
             ),
             SdkError::DispatchFailure(failure) => {
                 let detail = error_chain(&err);
+                if has_source::<aws_credential_types::provider::error::CredentialsError>(&err) {
+                    // The SDK resolves the identity inside its dispatch: a
+                    // failure there sent nothing.
+                    return InvokeError::credentials(format!(
+                        "no credentials from the AWS credential chain: {detail}"
+                    ));
+                }
                 if failure.is_timeout() {
                     return InvokeError::network(
                         "GeneralError",
@@ -308,6 +307,18 @@ fn fallback_code(status: u16) -> &'static str {
     }
 }
 
+/// Whether `err` or one of its sources is an `E`.
+fn has_source<E: StdError + 'static>(err: &(dyn StdError + 'static)) -> bool {
+    let mut source = Some(err);
+    while let Some(current) = source {
+        if current.is::<E>() {
+            return true;
+        }
+        source = current.source();
+    }
+    false
+}
+
 /// An error and its sources, as one line: `a: b: c`. (The SDK's
 /// DisplayErrorContext adds a Debug dump that no script user wants.)
 pub(crate) fn error_chain(err: &(dyn StdError + 'static)) -> String {
@@ -326,6 +337,9 @@ pub(crate) fn error_chain(err: &(dyn StdError + 'static)) -> String {
 /// Finds the `io::Error` under a dispatch failure to name the cause as k6
 /// names it for HTTP requests.
 pub(crate) fn classify_network(err: &(dyn StdError + 'static), detail: String) -> InvokeError {
+    if let Some(tls) = tls_error(err, &detail) {
+        return tls;
+    }
     let mut source: Option<&(dyn StdError + 'static)> = Some(err);
     let mut dns = false;
     while let Some(current) = source {
@@ -357,6 +371,46 @@ pub(crate) fn classify_network(err: &(dyn StdError + 'static), detail: String) -
         );
     }
     InvokeError::network("GeneralError", k6_code::GENERIC, detail)
+}
+
+/// A TLS failure (rustls's error, which tokio-rustls wraps in an
+/// `io::Error`), with k6's TLS codes: a certificate from an unknown
+/// authority, one for another host name, anything else.
+fn tls_error(err: &(dyn StdError + 'static), detail: &str) -> Option<InvokeError> {
+    let mut source: Option<&(dyn StdError + 'static)> = Some(err);
+    while let Some(current) = source {
+        let inner = current
+            .downcast_ref::<io::Error>()
+            .and_then(io::Error::get_ref)
+            .map(|inner| inner as &(dyn StdError + 'static));
+        if let Some(tls) = [Some(current), inner]
+            .into_iter()
+            .flatten()
+            .find_map(|e| e.downcast_ref::<rustls::Error>())
+        {
+            use rustls::CertificateError as Cert;
+            let (code, what) = match tls {
+                rustls::Error::InvalidCertificate(Cert::UnknownIssuer | Cert::BadSignature) => (
+                    k6_code::TLS_UNKNOWN_AUTHORITY,
+                    "certificate signed by an unknown authority",
+                ),
+                rustls::Error::InvalidCertificate(
+                    Cert::NotValidForName | Cert::NotValidForNameContext { .. },
+                ) => (
+                    k6_code::TLS_HOSTNAME_MISMATCH,
+                    "certificate is not valid for the host name",
+                ),
+                _ => (k6_code::GENERIC_TLS, "TLS error"),
+            };
+            return Some(InvokeError::network(
+                "TLSError",
+                code,
+                format!("{what}: {detail}"),
+            ));
+        }
+        source = current.source();
+    }
+    None
 }
 
 #[cfg(test)]

@@ -8,6 +8,9 @@ use aws_sdk_lambda::types::{InvocationType as SdkInvocationType, LogType as SdkL
 use base64::Engine;
 
 use std::sync::Arc;
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
+
+use serde::Serialize;
 
 use crate::client::Client;
 use crate::error::InvokeError;
@@ -231,20 +234,84 @@ fn validate_client_context(context: &str) -> Result<(), InvokeError> {
     Ok(())
 }
 
-/// The outcome of an invocation: the response or the error, and the bytes
-/// it moved either way.
+/// What an invocation did on the network, for k6's metrics.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WireStats {
+    /// Bytes sent and received (retries included), for data_sent and
+    /// data_received; only what left, not what a refused connection would
+    /// have carried.
+    pub bytes_sent: u64,
+    pub bytes_received: u64,
+    /// From the first attempt's hand-over to the HTTP client to the end of
+    /// the answer or the failure. None: the invocation never reached the
+    /// network (credentials, configuration, a bug), so it is no sample of
+    /// the function.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub duration_ns: Option<u64>,
+    /// When it ended, as Unix time in nanoseconds: the samples' time.
+    pub end_unix_ns: u64,
+}
+
+impl WireStats {
+    fn measure(traffic: &Traffic) -> Self {
+        let end = Instant::now();
+        let end_unix_ns = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX));
+        Self {
+            bytes_sent: traffic.sent(),
+            bytes_received: traffic.received(),
+            duration_ns: traffic
+                .first_attempt()
+                .map(|start| u64::try_from((end - start).as_nanos()).unwrap_or(u64::MAX)),
+            end_unix_ns,
+        }
+    }
+}
+
+/// The outcome of an invocation: the response or the error, and what it
+/// did on the network either way.
+#[derive(Debug)]
 pub struct Invoked {
     pub result: Result<InvocationResponse, InvokeError>,
-    pub traffic: Arc<Traffic>,
+    pub wire: WireStats,
 }
 
 impl Invoked {
-    /// The completion JSON of the C ABI (see `LambdaCompletionCallback`).
+    /// The completion JSON of the C ABI (see `LambdaCompletionCallback`):
+    /// the response's fields or `error`, and the wire statistics.
     pub fn to_json(&self) -> Vec<u8> {
-        match &self.result {
-            Ok(response) => response.to_json(),
-            Err(error) => error.to_json_with_traffic(self.traffic.sent(), self.traffic.received()),
+        #[derive(Serialize)]
+        struct Completion<'a> {
+            #[serde(flatten, skip_serializing_if = "Option::is_none")]
+            response: Option<&'a InvocationResponse>,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            error: Option<&'a InvokeError>,
+            #[serde(flatten)]
+            wire: &'a WireStats,
         }
+        let completion = Completion {
+            response: self.result.as_ref().ok(),
+            error: self.result.as_ref().err(),
+            wire: &self.wire,
+        };
+        serde_json::to_vec(&completion).unwrap_or_else(|e| {
+            InvokeError::internal(format!("cannot encode the outcome: {e}")).to_json()
+        })
+    }
+}
+
+/// A request that passed [`InvokeRequest::validate`]: the only kind
+/// [`invoke`] takes, so validation happens once, where the caller can
+/// still refuse the call synchronously.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ValidRequest(InvokeRequest);
+
+impl InvokeRequest {
+    pub fn into_valid(self) -> Result<ValidRequest, InvokeError> {
+        self.validate()?;
+        Ok(ValidRequest(self))
     }
 }
 
@@ -252,18 +319,13 @@ impl Invoked {
 ///
 /// A function error is a response (with `function_error` set), not an
 /// `Err`: the caller decides how to surface it, with the payload intact.
-pub async fn invoke(client: &Client, request: InvokeRequest) -> Invoked {
+pub async fn invoke(client: &Client, request: ValidRequest) -> Invoked {
     let traffic = Arc::new(Traffic::default());
-    let result = match request.validate() {
-        Ok(()) => send(client, request, &traffic).await,
-        Err(error) => Err(error),
-    };
-    let result = result.map(|mut response| {
-        response.bytes_sent = traffic.sent();
-        response.bytes_received = traffic.received();
-        response
-    });
-    Invoked { result, traffic }
+    let result = send(client, request.0, &traffic).await;
+    Invoked {
+        result,
+        wire: WireStats::measure(&traffic),
+    }
 }
 
 async fn send(
@@ -316,8 +378,6 @@ async fn send_with_sdk(
         log_result,
         payload,
         function_error: output.function_error.take(),
-        bytes_sent: 0,
-        bytes_received: 0,
     })
 }
 

@@ -26,11 +26,12 @@ pub mod metering;
 pub mod report;
 pub mod response;
 pub mod runtime;
+mod sdk_retry;
 pub mod transport;
 
 pub use client::Client;
 pub use config::ClientConfig;
 pub use error::{ErrorKind, InvokeError};
-pub use invoke::{InvocationType, InvokeRequest, Invoked, LogType};
+pub use invoke::{InvocationType, InvokeRequest, Invoked, LogType, ValidRequest, WireStats};
 pub use report::Report;
 pub use response::InvocationResponse;

@@ -3,10 +3,17 @@
 //! layer, so k6 cannot see them.
 //!
 //! The count is of HTTP/1.1 as sent: request line, headers, blank line and
-//! body; status line, headers, blank line and body. Retries add up.
+//! body; status line, headers, blank line and body. Retries add up. Bytes
+//! that never left (a refused connection, a failed TLS handshake) are not
+//! counted.
+//!
+//! It also keeps the instant the first attempt went to the network: the
+//! invocation's duration is measured from there, in Rust, so that neither
+//! the queue to Go nor the decoding of other completions is part of it.
 
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
+use std::time::Instant;
 
 use aws_smithy_runtime_api::box_error::BoxError;
 use aws_smithy_runtime_api::client::interceptors::context::{
@@ -21,9 +28,26 @@ use aws_smithy_types::config_bag::ConfigBag;
 pub struct Traffic {
     pub sent: AtomicU64,
     pub received: AtomicU64,
+    /// The SDK transport's request size, counted once the attempt is known
+    /// to have connected (see `TrafficMeter::read_after_attempt`).
+    pending_sent: AtomicU64,
+    /// When the first attempt was handed to the HTTP client (it dials, or
+    /// takes a pooled connection, from here).
+    first_attempt: OnceLock<Instant>,
 }
 
 impl Traffic {
+    /// Marks the start of an attempt; only the first one counts.
+    pub fn mark_attempt(&self) {
+        let _ = self.first_attempt.get_or_init(Instant::now);
+    }
+
+    /// When the invocation first went to the network; None when it never
+    /// did (credentials, configuration or internal errors).
+    pub fn first_attempt(&self) -> Option<Instant> {
+        self.first_attempt.get().copied()
+    }
+
     pub fn sent(&self) -> u64 {
         self.sent.load(Ordering::Relaxed)
     }
@@ -87,7 +111,8 @@ impl Intercept for TrafficMeter {
                 .unwrap_or("");
             (authority.len() + 8) as u64
         };
-        self.0.sent.fetch_add(
+        self.0.mark_attempt();
+        self.0.pending_sent.store(
             request_line + headers_len(request.headers()) + host + body,
             Ordering::Relaxed,
         );
@@ -100,6 +125,14 @@ impl Intercept for TrafficMeter {
         _runtime_components: &RuntimeComponents,
         _cfg: &mut ConfigBag,
     ) -> Result<(), BoxError> {
+        let pending = self.0.pending_sent.swap(0, Ordering::Relaxed);
+        let connected = match context.output_or_error() {
+            Some(Err(error)) => context.response().is_some() || !is_connect_error(error as &_),
+            _ => true,
+        };
+        if connected {
+            self.0.add_sent(pending);
+        }
         if let Some(response) = context.response() {
             // "HTTP/1.1 200 OK\r\n": reason phrases vary; count a short one.
             let status_line = 17;
@@ -111,4 +144,17 @@ impl Intercept for TrafficMeter {
         }
         Ok(())
     }
+}
+
+/// True when an attempt failed before a connection existed (refused, DNS,
+/// TLS handshake, dial timeout): nothing of the request was sent.
+pub(crate) fn is_connect_error(error: &(dyn std::error::Error + 'static)) -> bool {
+    let mut source = Some(error);
+    while let Some(current) = source {
+        if let Some(failure) = current.downcast_ref::<hyper_util::client::legacy::Error>() {
+            return failure.is_connect();
+        }
+        source = current.source();
+    }
+    false
 }

@@ -3,10 +3,15 @@
 //!
 //! `REPORT RequestId: <id>\tDuration: 12.34 ms\tBilled Duration: 13 ms\t
 //! Memory Size: 128 MB\tMax Memory Used: 64 MB\t[Init Duration: 123.45 ms\t]`
+//!
+//! With the JSON log format, the same figures come as a `platform.report`
+//! event: `{"type":"platform.report","record":{"requestId":"...",
+//! "metrics":{"durationMs":12.34,"billedDurationMs":13,"memorySizeMB":128,
+//! "maxMemoryUsedMB":64,"initDurationMs":123.45}}}`.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Report {
     pub duration_ms: f64,
@@ -21,13 +26,74 @@ pub struct Report {
 }
 
 impl Report {
-    /// Finds the last REPORT line of a log and reads its fields. `None` when
-    /// there is none, or it lacks Duration (a log cut mid-line).
+    /// Finds the last report of a log, a text REPORT line or a JSON
+    /// `platform.report` event, and reads its fields. `None` when there is
+    /// none, or it lacks the duration (a log cut mid-line).
     pub fn from_log(log: &str) -> Option<Report> {
-        let line = log
-            .lines()
-            .rev()
-            .find(|line| line.starts_with("REPORT RequestId:"))?;
+        log.lines().rev().find_map(|line| {
+            let line = line.trim_start();
+            if line.starts_with("REPORT RequestId:") {
+                Self::from_text_line(line)
+            } else if line.starts_with('{') && line.contains("platform.report") {
+                Self::from_json_line(line)
+            } else {
+                None
+            }
+        })
+    }
+
+    fn from_json_line(line: &str) -> Option<Report> {
+        #[derive(Deserialize)]
+        struct Event {
+            #[serde(rename = "type")]
+            kind: String,
+            record: Record,
+        }
+        #[derive(Deserialize)]
+        struct Record {
+            metrics: Metrics,
+        }
+        #[derive(Deserialize)]
+        #[serde(rename_all = "camelCase")]
+        struct Metrics {
+            duration_ms: f64,
+            #[serde(default)]
+            billed_duration_ms: f64,
+            #[serde(default, rename = "memorySizeMB")]
+            memory_size_mb: f64,
+            #[serde(default, rename = "maxMemoryUsedMB")]
+            max_memory_used_mb: f64,
+            init_duration_ms: Option<f64>,
+        }
+        let event: Event = serde_json::from_str(line).ok()?;
+        if event.kind != "platform.report" {
+            return None;
+        }
+        let m = event.record.metrics;
+        let report = Report {
+            duration_ms: m.duration_ms,
+            billed_duration_ms: m.billed_duration_ms,
+            memory_size_mb: m.memory_size_mb,
+            max_memory_used_mb: m.max_memory_used_mb,
+            init_duration_ms: m.init_duration_ms,
+        };
+        report.is_plausible().then_some(report)
+    }
+
+    /// Figures a k6 Trend can take: finite and not negative.
+    fn is_plausible(&self) -> bool {
+        [
+            self.duration_ms,
+            self.billed_duration_ms,
+            self.memory_size_mb,
+            self.max_memory_used_mb,
+            self.init_duration_ms.unwrap_or_default(),
+        ]
+        .iter()
+        .all(|n| n.is_finite() && *n >= 0.0)
+    }
+
+    fn from_text_line(line: &str) -> Option<Report> {
         let mut report = Report::default();
         let mut has_duration = false;
         for field in line.split('\t') {
@@ -52,13 +118,54 @@ impl Report {
                 _ => {}
             }
         }
-        has_duration.then_some(report)
+        (has_duration && report.is_plausible()).then_some(report)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn reads_a_json_platform_report() {
+        let log = concat!(
+            r#"{"time":"2026-11-24T10:00:00.000Z","type":"platform.start","record":{"requestId":"1","version":"$LATEST"}}"#,
+            "\n",
+            r#"{"time":"2026-11-24T10:00:00.100Z","type":"platform.report","record":{"requestId":"1","metrics":{"durationMs":12.34,"billedDurationMs":13,"memorySizeMB":128,"maxMemoryUsedMB":64,"initDurationMs":120.5},"status":"success"}}"#,
+            "\n"
+        );
+        assert_eq!(
+            Report::from_log(log),
+            Some(Report {
+                duration_ms: 12.34,
+                billed_duration_ms: 13.0,
+                memory_size_mb: 128.0,
+                max_memory_used_mb: 64.0,
+                init_duration_ms: Some(120.5),
+            })
+        );
+        let warm = r#"{"type":"platform.report","record":{"metrics":{"durationMs":1.5,"billedDurationMs":2,"memorySizeMB":256,"maxMemoryUsedMB":30}}}"#;
+        assert_eq!(Report::from_log(warm).unwrap().init_duration_ms, None);
+        // Another event type, or a report cut short, is no report.
+        assert_eq!(
+            Report::from_log(
+                r#"{"type":"platform.runtimeDone","record":{"metrics":{"durationMs":1}}}"#
+            ),
+            None
+        );
+        assert_eq!(
+            Report::from_log(r#"{"type":"platform.report","record":{"metrics":{"durat"#),
+            None
+        );
+    }
+
+    #[test]
+    fn refuses_figures_a_trend_cannot_take() {
+        let line = "REPORT RequestId: 1\tDuration: NaN ms\tBilled Duration: 1 ms\tMemory Size: 128 MB\tMax Memory Used: 64 MB\t";
+        assert_eq!(Report::from_log(line), None);
+        let negative = "REPORT RequestId: 1\tDuration: 1 ms\tBilled Duration: -1 ms\tMemory Size: 128 MB\tMax Memory Used: 64 MB\t";
+        assert_eq!(Report::from_log(negative), None);
+    }
 
     const WARM: &str = "START RequestId: 1 Version: $LATEST\nhello\nEND RequestId: 1\nREPORT RequestId: 1\tDuration: 12.34 ms\tBilled Duration: 13 ms\tMemory Size: 128 MB\tMax Memory Used: 64 MB\t\n";
 

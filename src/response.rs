@@ -25,10 +25,6 @@ pub struct InvocationResponse {
     /// Lambda's own measurements, from the REPORT line of a Tail log.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub report: Option<Report>,
-    /// Bytes sent and received on the wire for this invocation (retries
-    /// included), for k6's data_sent / data_received.
-    pub bytes_sent: u64,
-    pub bytes_received: u64,
 }
 
 impl InvocationResponse {
@@ -68,8 +64,6 @@ mod tests {
             payload: String::new(),
             function_error: None,
             report: None,
-            bytes_sent: 10,
-            bytes_received: 20,
         };
         assert_eq!(
             String::from_utf8(response.to_json()).unwrap(),

@@ -2,9 +2,8 @@ package js
 
 import (
 	"context"
-	"encoding/json"
+	"errors"
 	"fmt"
-	"time"
 
 	"github.com/grafana/sobek"
 	"go.k6.io/k6/metrics"
@@ -44,95 +43,27 @@ func (mi *ModuleInstance) newLambdaClient(call sobek.ConstructorCall) *sobek.Obj
 	return nil
 }
 
-// invocation is one invoke() call: what is sent, and the k6 tags of its
-// samples (which are not sent).
-type invocation struct {
-	native.Request
-	Tags map[string]string
-}
 
-// invocationOptions are the keys invoke's third argument may have.
-var invocationOptions = map[string]func(*invocation, string){
-	"invocationType": func(r *invocation, v string) { r.InvocationType = v },
-	"logType":        func(r *invocation, v string) { r.LogType = v },
-	"clientContext":  func(r *invocation, v string) { r.ClientContext = v },
-	"qualifier":      func(r *invocation, v string) { r.Qualifier = v },
-}
-
-// invalidArgument is a script error found before anything was sent.
-type invalidArgument struct {
-	field, message string
-}
-
-func (e *invalidArgument) Error() string { return e.message }
-
-// readInvokeArgs reads invoke's arguments. stringify is the VU's
-// JSON.stringify, for object payloads.
-func readInvokeArgs(name, payload, options sobek.Value, stringify sobek.Callable) (*invocation, *invalidArgument) {
-	functionName, ok := name.Export().(string)
-	if !ok {
-		return nil, &invalidArgument{"name", "invoke: the function name must be a string, got " + describe(name)}
-	}
-	req := &invocation{Request: native.Request{FunctionName: functionName}}
-	switch p := payload.Export().(type) {
-	case nil: // undefined or null: an empty payload, as k6-jslib-aws sends
-	case string:
-		req.Payload = []byte(p)
-	case sobek.ArrayBuffer:
-		req.Payload = p.Bytes()
-	case map[string]any, []any:
-		// A plain object or array is sent as its JSON text, as JSON.stringify
-		// gives it (so toJSON methods and key order are respected).
-		text, err := stringify(sobek.Undefined(), payload)
-		if err != nil {
-			return nil, &invalidArgument{"payload", "invoke: the payload object cannot be turned into JSON: " + err.Error()}
-		}
-		req.Payload = []byte(text.String())
-	default:
-		return nil, &invalidArgument{"payload", "invoke: the payload must be a string " +
-			"(for example JSON.stringify({ x: 1 })), an ArrayBuffer or a plain object, got " + describe(payload)}
-	}
-	if options == nil || sobek.IsUndefined(options) || sobek.IsNull(options) {
-		return req, nil
-	}
-	obj, ok := options.(*sobek.Object)
-	if !ok {
-		return nil, &invalidArgument{"options", "invoke: options must be an object, got " + describe(options)}
-	}
-	for _, key := range obj.Keys() {
-		if key == "tags" {
-			tags, err := readTags(obj.Get(key))
-			if err != nil {
-				return nil, &invalidArgument{key, "invoke: " + err.Error()}
-			}
-			req.Tags = tags
-			continue
-		}
-		set, known := invocationOptions[key]
-		if !known {
-			return nil, &invalidArgument{key, fmt.Sprintf(
-				"invoke: unknown option %q; known options: invocationType, logType, clientContext, qualifier, tags", key)}
-		}
-		value, err := optionalString(obj, key)
-		if err != nil {
-			return nil, &invalidArgument{key, "invoke: " + err.Error()}
-		}
-		if value != nil {
-			set(req, *value)
-		}
-	}
-	return req, nil
-}
+// errInitContext is thrown by invoke() in the init context: k6 runs that
+// code more than once per VU (and for `k6 inspect`/`archive`), so I/O there
+// would invoke functions that no metric counts. k6/http refuses it too.
+var errInitContext = errors.New("invoke: calling a Lambda function in the init context is not supported; " +
+	"create the LambdaClient there, and call invoke() in the default function, setup() or a scenario's exec function")
 
 // invoke is `client.invoke(name, payload[, options])`: a Promise of the
-// InvocationResponse. The promise always settles on the VU's event loop.
-// Missing arguments are `undefined` (call.Argument), never Go nils.
+// InvocationResponse. Missing arguments are `undefined` (call.Argument),
+// never Go nils.
 func (c *lambdaClient) invoke(call sobek.FunctionCall) sobek.Value {
 	rt := c.mi.runtime()
+	state := c.mi.vu.State()
+	if state == nil {
+		panic(rt.NewGoError(errInitContext))
+	}
 	promise, resolve, reject := rt.NewPromise()
 	defer func() {
-		// A bug here must cost one rejected promise, not the k6 process.
-		// JS exceptions (sobek values) are not ours to swallow.
+		// Before the settlement exists (reading the arguments), a bug costs
+		// one rejected promise, not the k6 process. JS exceptions are not
+		// ours to swallow.
 		if r := recover(); r != nil {
 			if _, isJS := r.(sobek.Value); isJS {
 				panic(r)
@@ -143,13 +74,15 @@ func (c *lambdaClient) invoke(call sobek.FunctionCall) sobek.Value {
 			_ = reject(c.mi.errors.plain("InternalError", fmt.Sprintf("xk6-lambda: invoke failed: %v", r)))
 		}
 	}()
-	c.start(call.Argument(0), call.Argument(1), call.Argument(2), resolve, reject)
+	c.start(state.Tags.GetCurrentValues(), call.Argument(0), call.Argument(1), call.Argument(2), resolve, reject)
 	return rt.ToValue(promise)
 }
 
-// start validates the arguments and starts the invocation; every path
-// settles the promise exactly once.
-func (c *lambdaClient) start(name, payload, options sobek.Value, resolve, reject func(any) error) {
+// start validates the arguments and starts the invocation. The promise is
+// settled exactly once on every path, a panic included: see settlement.
+// base is the VU's tags and metadata at the call, which its samples carry
+// whatever the script changes before the answer arrives (as k6/http does).
+func (c *lambdaClient) start(base metrics.TagsAndMeta, name, payload, options sobek.Value, resolve, reject func(any) error) {
 	mi := c.mi
 	req, bad := readInvokeArgs(name, payload, options, mi.stringify)
 	if bad != nil {
@@ -162,130 +95,45 @@ func (c *lambdaClient) start(name, payload, options sobek.Value, resolve, reject
 		return
 	}
 
-	enqueue := mi.vu.RegisterCallback()
-	var flight *native.InFlight
-	var stopCancelling func() bool
-	started := time.Now()
+	s := newSettlement(mi.vu.RegisterCallback(), mi.errors, reject)
+	defer s.recoverUnsettled()
+	inject(stepRegistered)
+	key := newSampleKey(req, base)
 	onComplete := func(data []byte) {
-		finished := time.Now()
+		s.completed()
+		defer s.recoverUnsettled()
+		inject(stepCompleted)
 		result := native.DecodeOutcome(data) // off the VU goroutine: keep its work small
-		enqueue(func() error {
-			stopCancelling()
-			flight.Release()
-			c.emitMetrics(req, result, finished.Sub(started), finished)
-			c.settle(result, resolve, reject)
-			return nil
+		s.settle(func() {
+			inject(stepOnEventLoop)
+			c.emitMetrics(key, result)
+			c.settleOutcome(result, resolve, reject)
 		})
 	}
+	inject(stepStarting)
 	flight, rej := c.native.Start(&req.Request, onComplete)
 	if rej != nil {
-		enqueue(func() error { return nil })
-		_ = reject(mi.errors.fromOutcome(rej.Decode()))
+		s.settle(func() { _ = reject(mi.errors.fromOutcome(rej.Decode())) })
 		return
 	}
 	// When the VU stops (end of test, scenario's gracefulStop), the
 	// invocation is cancelled and completes with a CancelledError, so the
 	// event loop is never left waiting for it.
-	stopCancelling = context.AfterFunc(ctx, flight.Cancel)
+	s.handedOver(flight, func() func() bool { return context.AfterFunc(ctx, flight.Cancel) })
+	inject(stepStarted)
 }
 
-// emitMetrics pushes the invocation's samples with the VU's tags. In the
-// init context (no VU state) there is nowhere to push them.
-func (c *lambdaClient) emitMetrics(req *invocation, o *native.Outcome, elapsed time.Duration, at time.Time) {
-	if o.Error != nil && o.Error.Kind == native.KindCancelled {
-		return // the VU stopped: not a measurement of the function
+// emitMetrics pushes the samples of an invocation that reached the network:
+// one refused before (credentials, configuration) or cancelled because the
+// VU stopped is not a measurement of the function.
+func (c *lambdaClient) emitMetrics(key *sampleKey, o *native.Outcome) {
+	if !o.OnWire() || (o.Error != nil && o.Error.Kind == native.KindCancelled) {
+		return
 	}
 	state := c.mi.vu.State()
 	if state == nil {
 		return
 	}
-	samples := c.mi.metrics.invocationSamples(state.BuiltinMetrics, state.Tags.GetCurrentValues(), req, o, elapsed, at)
+	samples := c.mi.metrics.invocationSamples(state.BuiltinMetrics, key, o)
 	metrics.PushIfNotDone(c.mi.vu.Context(), state.Samples, samples)
-}
-
-// readTags reads the per-call `tags` option: string values, like
-// http.request params.tags.
-func readTags(value sobek.Value) (map[string]string, error) {
-	if value == nil || sobek.IsUndefined(value) || sobek.IsNull(value) {
-		return nil, nil
-	}
-	obj, ok := value.(*sobek.Object)
-	if !ok {
-		return nil, fmt.Errorf("tags must be an object of strings, got %s", describe(value))
-	}
-	tags := make(map[string]string, len(obj.Keys()))
-	for _, key := range obj.Keys() {
-		v := obj.Get(key)
-		if _, isObject := v.(*sobek.Object); isObject || sobek.IsUndefined(v) || sobek.IsNull(v) {
-			return nil, fmt.Errorf("tag %q must be a string, got %s", key, describe(v))
-		}
-		tags[key] = v.String()
-	}
-	return tags, nil
-}
-
-// settle resolves or rejects the promise with an outcome, on the event loop.
-func (c *lambdaClient) settle(o *native.Outcome, resolve, reject func(any) error) {
-	errors := c.mi.errors
-	if o.Error != nil {
-		_ = reject(errors.fromOutcome(o.Error))
-		return
-	}
-	response := c.responseObject(o)
-	if o.FunctionError == nil {
-		_ = resolve(response)
-		return
-	}
-	// As k6-jslib-aws: "<X-Amz-Function-Error>: <payload>", with the response.
-	err := errors.construct("LambdaInvocationError", *o.FunctionError+": "+o.Payload, response)
-	_ = err.Set("functionError", *o.FunctionError)
-	// Beyond k6-jslib-aws: the runtime's {errorType, errorMessage}, when the
-	// payload is that JSON (it is not for, e.g., a timeout's plain text).
-	var body struct {
-		ErrorType    *string `json:"errorType"`
-		ErrorMessage *string `json:"errorMessage"`
-	}
-	if json.Unmarshal([]byte(o.Payload), &body) == nil {
-		if body.ErrorType != nil {
-			_ = err.Set("errorType", *body.ErrorType)
-		}
-		if body.ErrorMessage != nil {
-			_ = err.Set("errorMessage", *body.ErrorMessage)
-		}
-	}
-	_ = reject(err)
-}
-
-// responseObject is the k6-jslib-aws InvocationResponse.
-func (c *lambdaClient) responseObject(o *native.Outcome) *sobek.Object {
-	rt := c.mi.runtime()
-	obj := rt.NewObject()
-	_ = obj.Set("statusCode", o.StatusCode)
-	_ = obj.Set("executedVersion", optionalValue(rt, o.ExecutedVersion))
-	_ = obj.Set("logResult", optionalValue(rt, o.LogResult))
-	_ = obj.Set("payload", o.Payload)
-	if r := o.Report; r != nil {
-		report := rt.NewObject()
-		_ = report.Set("durationMs", r.DurationMs)
-		_ = report.Set("billedDurationMs", r.BilledDurationMs)
-		_ = report.Set("memorySizeMB", r.MemorySizeMB)
-		_ = report.Set("maxMemoryUsedMB", r.MaxMemoryUsedMB)
-		_ = report.Set("initDurationMs", optionalNumber(rt, r.InitDurationMs))
-		_ = obj.Set("report", report)
-	}
-	return obj
-}
-
-func optionalNumber(rt *sobek.Runtime, f *float64) sobek.Value {
-	if f == nil {
-		return sobek.Undefined()
-	}
-	return rt.ToValue(*f)
-}
-
-func optionalValue(rt *sobek.Runtime, s *string) sobek.Value {
-	if s == nil {
-		return sobek.Undefined()
-	}
-	return rt.ToValue(*s)
 }

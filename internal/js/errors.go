@@ -76,6 +76,12 @@ var signatureCodes = map[string]bool{
 	"AuthorizationHeaderMalformed": true,
 }
 
+// networkErrorClasses are the NetworkError subclasses of errors.js, by the
+// names the library gives network errors.
+var networkErrorClasses = map[string]bool{
+	"GeneralError": true, "DNSError": true, "TCPError": true, "TLSError": true, "HTTP2Error": true,
+}
+
 // fromOutcome builds the JS error for a failed invocation.
 func (c *errorClasses) fromOutcome(e *native.OutcomeError) *sobek.Object {
 	switch e.Kind {
@@ -110,7 +116,12 @@ func (c *errorClasses) fromOutcome(e *native.OutcomeError) *sobek.Object {
 		if f, ok := code.(float64); ok {
 			code = int64(f)
 		}
+		if networkErrorClasses[e.Name] {
+			return c.construct(e.Name, e.Message, code)
+		}
 		return c.construct("NetworkError", e.Message, e.Name, code)
+	case native.KindCredentials:
+		return c.construct("CredentialsError", e.Message, e.Code)
 	default:
 		obj := c.plain(e.Name, e.Message)
 		_ = obj.Set("code", e.Code)

@@ -36,10 +36,52 @@
 
   // Connection-level failures, named and numbered as k6 names HTTP errors:
   // https://grafana.com/docs/k6/latest/javascript-api/error-codes/
+  // The subclasses are k6-jslib-aws's, so `e instanceof TCPError` holds for
+  // the same failures.
   class NetworkError extends Error {
     constructor(message, name, code) {
       super(message);
       this.name = name;
+      this.code = code;
+    }
+  }
+
+  class GeneralError extends NetworkError {
+    constructor(message, code) {
+      super(message, 'GeneralError', code);
+    }
+  }
+
+  class DNSError extends NetworkError {
+    constructor(message, code) {
+      super(message, 'DNSError', code);
+    }
+  }
+
+  class TCPError extends NetworkError {
+    constructor(message, code) {
+      super(message, 'TCPError', code);
+    }
+  }
+
+  class TLSError extends NetworkError {
+    constructor(message, code) {
+      super(message, 'TLSError', code);
+    }
+  }
+
+  class HTTP2Error extends NetworkError {
+    constructor(message, code) {
+      super(message, 'HTTP2Error', code);
+    }
+  }
+
+  // No credentials to sign with: the AWS chain found none, or a provider
+  // (SSO, web identity, a credential process) failed.
+  class CredentialsError extends Error {
+    constructor(message, code) {
+      super(message);
+      this.name = 'CredentialsError';
       this.code = code;
     }
   }
@@ -59,6 +101,12 @@
     InvalidAWSConfigError,
     LambdaInvocationError,
     NetworkError,
+    GeneralError,
+    DNSError,
+    TCPError,
+    TLSError,
+    HTTP2Error,
+    CredentialsError,
     InvalidInvocationError,
   };
 })();

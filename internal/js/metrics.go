@@ -95,15 +95,35 @@ func boolValue(b bool) float64 {
 // mebibytes converts Lambda's MB (which are MiB) to bytes for a data Trend.
 func mebibytes(mb float64) float64 { return mb * 1024 * 1024 }
 
-// invocationSamples turns a completed invocation into k6 samples.
-func (m *lambdaMetrics) invocationSamples(
-	builtin *metrics.BuiltinMetrics, base metrics.TagsAndMeta, req *invocation,
-	o *native.Outcome, elapsed time.Duration, at time.Time,
-) metrics.Samples {
-	tags := base.Tags.
-		With("function", functionTag(req.FunctionName)).
-		With("qualifier", qualifierTag(req)).
-		With("invocation_type", defaultString(req.InvocationType, "RequestResponse"))
+// sampleKey is what an invocation's samples carry, fixed when invoke()
+// was called: the VU's tags and metadata then (a script may change them
+// before the answer arrives), the function, and the script's tags. It
+// holds nothing of the payload.
+type sampleKey struct {
+	base           metrics.TagsAndMeta
+	functionName   string
+	qualifier      string
+	invocationType string
+	scriptTags     map[string]string
+}
+
+func newSampleKey(req *invocation, base metrics.TagsAndMeta) *sampleKey {
+	return &sampleKey{
+		base:           base,
+		functionName:   functionTag(req.FunctionName),
+		qualifier:      qualifierTag(req),
+		invocationType: defaultString(req.InvocationType, "RequestResponse"),
+		scriptTags:     req.Tags,
+	}
+}
+
+// invocationSamples turns an invocation that reached the network into k6
+// samples, timed as the library measured it.
+func (m *lambdaMetrics) invocationSamples(builtin *metrics.BuiltinMetrics, key *sampleKey, o *native.Outcome) metrics.Samples {
+	tags := key.base.Tags.
+		With("function", key.functionName).
+		With("qualifier", key.qualifier).
+		With("invocation_type", key.invocationType)
 	status := o.StatusCode
 	failed := o.FunctionError != nil
 	if o.Error != nil {
@@ -117,13 +137,13 @@ func (m *lambdaMetrics) invocationSamples(
 	if o.ExecutedVersion != nil {
 		tags = tags.With("executed_version", *o.ExecutedVersion)
 	}
-	for key, value := range req.Tags {
+	for key, value := range key.scriptTags {
 		tags = tags.With(key, value)
 	}
 
-	set := &sampleSet{tags: tags, meta: base.Metadata, at: at}
+	set := &sampleSet{tags: tags, meta: key.base.Metadata, at: o.End()}
 	set.add(m.invocations, 1)
-	set.add(m.duration, metrics.D(elapsed))
+	set.add(m.duration, metrics.D(o.Duration()))
 	set.add(m.failed, boolValue(failed))
 	if o.FunctionError != nil {
 		set.add(m.functionErrors, 1)

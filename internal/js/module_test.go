@@ -8,12 +8,15 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.k6.io/k6/js/modulestest"
+	"go.k6.io/k6/lib"
+	"go.k6.io/k6/metrics"
 )
 
 // fakeLambda answers the Invoke API the way AWS does for a few functions.
@@ -57,14 +60,35 @@ func fakeLambda(t *testing.T) *httptest.Server {
 	return srv
 }
 
-// newRuntime is a VU runtime with the module's exports as globals.
-func newRuntime(t *testing.T) *modulestest.Runtime {
+// newInitRuntime is a VU runtime in the init context, with the module's
+// exports as globals.
+func newInitRuntime(t *testing.T) *modulestest.Runtime {
 	t.Helper()
 	rt := modulestest.NewRuntime(t)
 	mi := new(RootModule).NewModuleInstance(rt.VU)
 	for name, value := range mi.Exports().Named {
 		require.NoError(t, rt.VU.Runtime().Set(name, value))
 	}
+	return rt
+}
+
+// sampleChannels are the runtimes' sample channels, readable (the state
+// holds them send-only).
+var sampleChannels sync.Map // *modulestest.Runtime → chan metrics.SampleContainer
+
+// newRuntime is a VU runtime past the init context (where invoke() may be
+// called), its samples buffered in rt.VU.StateField.Samples.
+func newRuntime(t *testing.T) *modulestest.Runtime {
+	t.Helper()
+	rt := newInitRuntime(t)
+	registry := rt.VU.InitEnvField.Registry
+	samples := make(chan metrics.SampleContainer, 10000)
+	sampleChannels.Store(rt, samples)
+	rt.MoveToVUContext(&lib.State{
+		Samples:        samples,
+		Tags:           lib.NewVUStateTags(registry.RootTagSet()),
+		BuiltinMetrics: rt.BuiltinMetrics,
+	})
 	return rt
 }
 
@@ -160,7 +184,7 @@ func TestBadArgumentsRejectBeforeSending(t *testing.T) {
 
 func TestConfigurationErrorsThrowInvalidAWSConfigError(t *testing.T) {
 	t.Parallel()
-	rt := newRuntime(t)
+	rt := newInitRuntime(t)
 	for script, want := range map[string]string{
 		`new AWSConfig({ region: ' ' })`:                                                     "invalid AWS region",
 		`new AWSConfig({ accessKeyId: 'AKIAIOSFODNN7EXAMPLE', secretAccessKey: 'x' })`:       "invalid AWS region",

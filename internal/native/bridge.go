@@ -115,10 +115,15 @@ func NewClient(configJSON []byte) (*Client, *Rejection) {
 	return client, nil
 }
 
-// Request is what a script asked for, in Go memory.
+// Request is what a script asked for, in Go memory, borrowed by Start for
+// the duration of the call: the library copies what it sends, once, and Go
+// keeps nothing of the payload (a 6 MB payload in flight is 6 MB, not 12).
+// The payload is text (a JS string, used in place) or bytes (an
+// ArrayBuffer's), whichever the script gave.
 type Request struct {
 	FunctionName   string
-	Payload        []byte
+	PayloadText    string
+	PayloadBytes   []byte
 	InvocationType string
 	LogType        string
 	ClientContext  string
@@ -154,11 +159,19 @@ func (f *InFlight) Release() {
 // once, on the goroutine that drains the completion queue, unless start
 // returns a Rejection (then nothing was sent and onComplete is never called).
 func (c *Client) Start(req *Request, onComplete func([]byte)) (*InFlight, *Rejection) {
+	queue := completionQueue()
+	if queue == nil {
+		return nil, &Rejection{err: fmt.Errorf("%w: the completion queue could not be created", errLibrary)}
+	}
 	var pin runtime.Pinner
 	defer pin.Unpin()
 	var creq C.LambdaInvokeRequest
 	creq.function_name, creq.function_name_len = stringPtr(&pin, req.FunctionName)
-	creq.payload, creq.payload_len = bytesPtr(&pin, req.Payload)
+	if req.PayloadBytes != nil {
+		creq.payload, creq.payload_len = bytesPtr(&pin, req.PayloadBytes)
+	} else {
+		creq.payload, creq.payload_len = stringPtr(&pin, req.PayloadText)
+	}
 	creq.invocation_type, creq.invocation_type_len = stringPtr(&pin, req.InvocationType)
 	creq.log_type, creq.log_type_len = stringPtr(&pin, req.LogType)
 	creq.client_context, creq.client_context_len = stringPtr(&pin, req.ClientContext)
@@ -169,7 +182,7 @@ func (c *Client) Start(req *Request, onComplete func([]byte)) (*InFlight, *Rejec
 	var outErr *C.char
 	// The cgo.Handle travels as the completion's user data, an integer: the
 	// library never dereferences it; deliver() turns it back, once.
-	status := C.lambda_client_invoke_queued(c.handle, &creq, completionQueue(),
+	status := C.lambda_client_invoke_queued(c.handle, &creq, queue,
 		C.size_t(handle), &invocation, &outErr)
 	runtime.KeepAlive(c)
 	if r := statusRejection(status, outErr); r != nil {

@@ -24,9 +24,15 @@ const completionBatch = 256
 // callback from a runtime thread must find an idle Go processor each time,
 // which costs a thread hand-off per invocation; a drain takes completions
 // in batches on an ordinary goroutine.
+//
+// A NULL queue (the library could not allocate one) is returned as nil and
+// never drained: Start refuses every invocation with an InternalError
+// rather than a drain spinning on a queue that does not exist.
 var completionQueue = sync.OnceValue(func() *C.LambdaCompletionQueue {
 	queue := C.lambda_completion_queue_new()
-	go drainCompletions(queue)
+	if queue != nil {
+		go drainCompletions(queue)
+	}
 	return queue
 })
 
@@ -45,6 +51,8 @@ func drainCompletions(queue *C.LambdaCompletionQueue) {
 		}
 		if n > 0 {
 			C.lambda_completions_free(&batch[0], C.size_t(n))
+			// Freed: no pointer into the library's memory stays behind.
+			clear(batch[:n])
 		}
 	}
 }

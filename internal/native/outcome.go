@@ -3,6 +3,7 @@ package native
 import (
 	"encoding/json"
 	"fmt"
+	"time"
 )
 
 // Outcome is the library's completion JSON: an InvocationResponse, or an
@@ -15,9 +16,36 @@ type Outcome struct {
 	FunctionError   *string       `json:"functionError"`
 	Report          *Report       `json:"report"`
 	Error           *OutcomeError `json:"error"`
-	// The wire bytes, for data_sent / data_received (errors too).
+	// The wire bytes, for data_sent / data_received (errors too): only
+	// what left, not what a refused connection would have carried.
 	BytesSent     uint64 `json:"bytesSent"`
 	BytesReceived uint64 `json:"bytesReceived"`
+	// Measured by the library, at the network: from the first attempt to
+	// the end of the answer (or failure). Absent when the invocation never
+	// reached the network (credentials, configuration, a bug).
+	DurationNs *int64 `json:"durationNs"`
+	// When it ended (Unix nanoseconds): the time of its samples.
+	EndUnixNs int64 `json:"endUnixNs"`
+}
+
+// OnWire tells whether the invocation reached the network, and so is a
+// measurement of the function (lambda_invocations counts only those).
+func (o *Outcome) OnWire() bool { return o.DurationNs != nil }
+
+// Duration is how long the invocation took on the network.
+func (o *Outcome) Duration() time.Duration {
+	if o.DurationNs == nil {
+		return 0
+	}
+	return time.Duration(*o.DurationNs)
+}
+
+// End is when the invocation ended, or now if the library did not say.
+func (o *Outcome) End() time.Time {
+	if o.EndUnixNs == 0 {
+		return time.Now()
+	}
+	return time.Unix(0, o.EndUnixNs)
 }
 
 // OutcomeError is a failure as the library reports it.
@@ -41,6 +69,9 @@ const (
 	KindNetwork    = "network"
 	KindCancelled  = "cancelled"
 	KindConfig     = "config"
+	// KindCredentials: no credentials to sign with (the chain found none,
+	// or a provider failed).
+	KindCredentials = "credentials"
 )
 
 // DecodeOutcome reads a completion's JSON; an unreadable one becomes an

@@ -23,7 +23,7 @@ use clap::{CommandFactory, Parser};
 use xk6_lambda::examples::example_names;
 use xk6_lambda::invoke::invoke;
 use xk6_lambda::runtime::runtime;
-use xk6_lambda::{InvocationType, InvokeRequest, LogType};
+use xk6_lambda::{InvocationType, InvokeRequest, LogType, ValidRequest};
 
 use args::Cli;
 
@@ -72,7 +72,7 @@ fn main() -> ExitCode {
 
 /// Everything that can be checked before sending: the payload, the client
 /// context, the target and the options.
-fn prepare(cli: &Cli) -> Result<(xk6_lambda::Client, InvokeRequest), Usage> {
+fn prepare(cli: &Cli) -> Result<(xk6_lambda::Client, ValidRequest), Usage> {
     let request = InvokeRequest {
         function_name: target::function_name(cli)?,
         payload: payload::payload(cli)?,
@@ -81,7 +81,7 @@ fn prepare(cli: &Cli) -> Result<(xk6_lambda::Client, InvokeRequest), Usage> {
         client_context: payload::client_context(cli)?,
         qualifier: cli.qualifier.clone(),
     };
-    request.validate().map_err(|e| Usage(e.message))?;
+    let request = request.into_valid().map_err(|e| Usage(e.message))?;
     Ok((target::client(cli)?, request))
 }
 

@@ -11,7 +11,7 @@ use super::boundary::{bytes, give_string, guard, guard_void, text};
 use super::queue::LambdaCompletionQueue;
 use super::{LambdaClient, LambdaStatus};
 use crate::error::InvokeError;
-use crate::invoke::{invoke, InvokeRequest};
+use crate::invoke::{invoke, InvokeRequest, ValidRequest};
 use crate::runtime::runtime;
 
 /// Receives an invocation's outcome, on a thread of the library's runtime.
@@ -20,13 +20,20 @@ use crate::runtime::runtime;
 /// - `{"statusCode": 200, "executedVersion": "...", "logResult": "...",
 ///   "payload": "...", "functionError": "Unhandled", "report": {"durationMs":
 ///   1.5, "billedDurationMs": 2, "memorySizeMB": 128, "maxMemoryUsedMB": 64,
-///   "initDurationMs": 100}, "bytesSent": 512, "bytesReceived": 300}`
+///   "initDurationMs": 100}, "bytesSent": 512, "bytesReceived": 300,
+///   "durationNs": 1500000, "endUnixNs": 1764000000000000000}`
 ///   (absent fields omitted);
-/// - `{"error": {"kind": "service|network|validation|cancelled|internal",
+/// - `{"error": {"kind": "service|network|validation|cancelled|credentials|config|internal",
 ///   "name": "...", "code": "..." or 1212, "message": "...",
 ///   "statusCode": 429, "requestId": "...", "field": "...",
 ///   "retryAfterSeconds": 2, "reason": "..."}, "bytesSent": 512,
-///   "bytesReceived": 120}`.
+///   "bytesReceived": 120, "durationNs": 900000, "endUnixNs": ...}`.
+///
+/// `bytesSent` counts only bytes that left (none for a refused
+/// connection). `durationNs` runs from the first attempt's hand-over to the
+/// HTTP client to the end of the answer or failure; it is absent when the
+/// invocation never reached the network (credentials, configuration, a
+/// cancellation before it started, a bug). `endUnixNs` is when it ended.
 ///
 /// It is borrowed for the duration of the call only. The callback must
 /// return promptly and must not unwind.
@@ -74,7 +81,7 @@ fn optional(value: &str) -> Option<String> {
 /// The pointers of `request` follow `LambdaInvokeRequest`'s rules.
 unsafe fn read_request(
     request: &LambdaInvokeRequest,
-) -> Result<InvokeRequest, (LambdaStatus, Option<InvokeError>)> {
+) -> Result<ValidRequest, (LambdaStatus, Option<InvokeError>)> {
     let plain = |status| (status, None);
     let function_name = text(request.function_name, request.function_name_len).map_err(plain)?;
     let payload = bytes(request.payload, request.payload_len).map_err(plain)?;
@@ -92,8 +99,7 @@ unsafe fn read_request(
         client_context: optional(client_context),
         qualifier: optional(qualifier),
     };
-    parsed.validate().map_err(invalid)?;
-    Ok(parsed)
+    parsed.into_valid().map_err(invalid)
 }
 
 /// Starts an invocation and returns at once; the outcome arrives through

@@ -4,8 +4,6 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use bytes::Bytes;
-use http_body_util::Full;
 use hyper::body::Incoming;
 use hyper_rustls::HttpsConnector;
 use hyper_util::client::legacy::connect::HttpConnector;
@@ -14,9 +12,10 @@ use hyper_util::rt::TokioExecutor;
 use once_cell::sync::OnceCell;
 use rustls::RootCertStore;
 
+use super::metered_body::MeteredBody;
 use crate::error::{classify_network, error_chain, InvokeError};
 
-type Body = Full<Bytes>;
+type Body = MeteredBody;
 
 /// A pool for `http://` endpoints needs no TLS at all, so no certificates:
 /// a scratch or distroless image runs an `http://` test with none.
@@ -53,7 +52,7 @@ impl HttpClient {
 
     pub async fn send(
         &self,
-        request: http::Request<Full<Bytes>>,
+        request: http::Request<Body>,
     ) -> Result<http::Response<Incoming>, InvokeError> {
         let answer = match self {
             Self::Plain(pool) => pool.request(request).await,
@@ -61,7 +60,7 @@ impl HttpClient {
         };
         answer.map_err(|e| {
             let mut error = classify_network(&e, error_chain(&e));
-            error.malformed_response = is_parse_error(&e);
+            error.not_retryable = is_parse_error(&e);
             error
         })
     }

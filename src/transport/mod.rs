@@ -14,10 +14,12 @@
 
 mod credentials;
 mod http_client;
+mod metered_body;
 mod request;
 mod response;
 mod retry;
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use aws_config::SdkConfig;
@@ -58,11 +60,17 @@ impl Transport {
         region: &str,
         sdk_config: &SdkConfig,
     ) -> Result<Self, InvokeError> {
-        let url = config
+        let url = match config
             .endpoint_url()
             .or_else(|| std::env::var("AWS_ENDPOINT_URL_LAMBDA").ok())
             .or_else(|| sdk_config.endpoint_url().map(str::to_owned))
-            .unwrap_or_else(|| default_endpoint(region));
+        {
+            Some(url) => url,
+            None => {
+                refuse_endpoint_variants(sdk_config)?;
+                default_endpoint(region)
+            }
+        };
         let endpoint = request::Endpoint::parse(&url)?;
         Ok(Self {
             http: HttpClient::shared(endpoint.is_https())?,
@@ -78,7 +86,7 @@ impl Transport {
     pub async fn invoke(
         &self,
         request: InvokeRequest,
-        traffic: &Traffic,
+        traffic: &Arc<Traffic>,
     ) -> Result<InvocationResponse, InvokeError> {
         let mut request = request;
         // The body is shared by every attempt without copying.
@@ -102,13 +110,40 @@ impl Transport {
         &self,
         request: &InvokeRequest,
         body: &bytes::Bytes,
-        traffic: &Traffic,
+        traffic: &Arc<Traffic>,
     ) -> Result<InvocationResponse, InvokeError> {
         let identity = self.credentials.identity().await?;
         let signed = request::build(&self.endpoint, &self.region, &identity, request, body)?;
-        traffic.add_sent(signed.wire_len);
-        let answer = self.http.send(signed.request).await?;
+        let request = signed.request.map(|()| {
+            metered_body::MeteredBody::new(body.clone(), signed.head_len, Arc::clone(traffic))
+        });
+        traffic.mark_attempt();
+        let answer = self.http.send(request).await?;
         response::read(answer, traffic).await
+    }
+}
+
+/// The direct transport knows the standard endpoints only: with FIPS or
+/// dual-stack asked for (AWS_USE_FIPS_ENDPOINT, AWS_USE_DUALSTACK_ENDPOINT
+/// or the profile's use_fips_endpoint / use_dualstack_endpoint) it would
+/// call another endpoint than the one meant, so it refuses.
+fn refuse_endpoint_variants(sdk_config: &SdkConfig) -> Result<(), InvokeError> {
+    let asked = [
+        (
+            sdk_config.use_fips(),
+            "FIPS (AWS_USE_FIPS_ENDPOINT / use_fips_endpoint)",
+        ),
+        (
+            sdk_config.use_dual_stack(),
+            "dual-stack (AWS_USE_DUALSTACK_ENDPOINT / use_dualstack_endpoint)",
+        ),
+    ];
+    match asked.iter().find(|(on, _)| *on == Some(true)) {
+        None => Ok(()),
+        Some((_, what)) => Err(InvokeError::config(format!(
+            "{what} endpoints are asked for, which the default transport does not resolve: \
+             use new LambdaClient(config, {{ transport: 'sdk' }}), or give the endpoint"
+        ))),
     }
 }
 
@@ -126,6 +161,22 @@ fn default_endpoint(region: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn refuses_fips_and_dual_stack_rather_than_call_another_endpoint() {
+        let plain = SdkConfig::builder().build();
+        assert!(refuse_endpoint_variants(&plain).is_ok());
+        for config in [
+            SdkConfig::builder().use_fips(true).build(),
+            SdkConfig::builder().use_dual_stack(true).build(),
+        ] {
+            let err = refuse_endpoint_variants(&config).unwrap_err();
+            assert_eq!(err.name, "InvalidAWSConfigError");
+            assert!(err.message.contains("transport: 'sdk'"), "{}", err.message);
+        }
+        let off = SdkConfig::builder().use_fips(false).build();
+        assert!(refuse_endpoint_variants(&off).is_ok());
+    }
 
     #[test]
     fn default_endpoints_per_partition() {

@@ -7,7 +7,6 @@ use aws_sigv4::sign::v4;
 use aws_smithy_runtime_api::client::identity::Identity;
 use bytes::Bytes;
 use http::header::{HeaderValue, CONTENT_LENGTH, CONTENT_TYPE, USER_AGENT};
-use http_body_util::Full;
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 
 use crate::error::InvokeError;
@@ -55,10 +54,12 @@ impl Endpoint {
     }
 }
 
-/// A signed request, and its size on the wire (for data_sent).
+/// A signed request without its body (the caller attaches the payload as
+/// a [`super::metered_body::MeteredBody`]), and the size of its request
+/// line and headers on the wire (for data_sent).
 pub struct Signed {
-    pub request: http::Request<Full<Bytes>>,
-    pub wire_len: u64,
+    pub request: http::Request<()>,
+    pub head_len: u64,
 }
 
 pub fn build(
@@ -99,7 +100,7 @@ pub fn build(
         builder = builder.header(*name, *value);
     }
     let mut http_request = builder
-        .body(Full::new(body.clone()))
+        .body(())
         .map_err(|e| InvokeError::validation("name", format!("cannot build the request: {e}")))?;
 
     let signable = SignableRequest::new(
@@ -139,11 +140,11 @@ pub fn build(
         .iter()
         .map(|(name, value)| name.as_str().len() + value.len() + 4)
         .sum();
-    // "POST <path> HTTP/1.1\r\n" + headers + "\r\n" + body
-    let wire_len = (5 + path_len + 11 + header_len + 2 + body.len()) as u64;
+    // "POST <path> HTTP/1.1\r\n" + headers + "\r\n"
+    let head_len = (5 + path_len + 11 + header_len + 2) as u64;
     Ok(Signed {
         request: http_request,
-        wire_len,
+        head_len,
     })
 }
 
@@ -191,7 +192,7 @@ mod tests {
             auth.contains("SignedHeaders=host;x-amz-date;x-amz-log-type"),
             "{auth}"
         );
-        assert!(signed.wire_len > 300, "{}", signed.wire_len);
+        assert!(signed.head_len > 300, "{}", signed.head_len);
     }
 
     #[test]

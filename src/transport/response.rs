@@ -17,11 +17,15 @@ pub async fn read(
     let body = match body.collect().await {
         Ok(collected) => collected.to_bytes(),
         Err(e) => {
-            return Err(InvokeError::network(
+            let mut error = InvokeError::network(
                 "GeneralError",
                 k6_code::GENERIC,
                 format!("invalid response (HTTP {status}): {}", error_chain(&e)),
-            ))
+            );
+            // The answer had begun: for a 2xx the function ran, and a retry
+            // would invoke it again (Invoke is not idempotent).
+            error.not_retryable = status < 300;
+            return Err(error);
         }
     };
     let header_len: usize = parts
@@ -48,7 +52,5 @@ pub async fn read(
         log_result,
         payload,
         function_error: header("x-amz-function-error").map(str::to_owned),
-        bytes_sent: 0,
-        bytes_received: 0,
     })
 }

@@ -37,7 +37,7 @@ where
 
 fn retryable(error: &InvokeError) -> bool {
     match error.kind {
-        ErrorKind::Network => !error.malformed_response,
+        ErrorKind::Network => !error.not_retryable,
         ErrorKind::Service => matches!(error.status_code, Some(429 | 500 | 502 | 503 | 504)),
         _ => false,
     }
@@ -100,7 +100,7 @@ mod tests {
         let mut malformed =
             InvokeError::network("GeneralError", 1000, "invalid HTTP header parsed".into());
         assert!(retryable(&malformed));
-        malformed.malformed_response = true;
+        malformed.not_retryable = true;
         assert!(!retryable(&malformed));
     }
 }

@@ -153,10 +153,8 @@ mod tests {
                 payload: payload.into(),
                 function_error: None,
                 report: None,
-                bytes_sent: 0,
-                bytes_received: 0,
             }),
-            traffic: Default::default(),
+            wire: Default::default(),
         }
     }
 

@@ -1,0 +1,75 @@
+package js
+
+import (
+	"encoding/json"
+
+	"github.com/grafana/sobek"
+
+	"github.com/xk6-lambda/xk6-lambda/internal/native"
+)
+
+// settleOutcome resolves or rejects the promise with an outcome, on the event loop.
+func (c *lambdaClient) settleOutcome(o *native.Outcome, resolve, reject func(any) error) {
+	errors := c.mi.errors
+	if o.Error != nil {
+		_ = reject(errors.fromOutcome(o.Error))
+		return
+	}
+	response := c.responseObject(o)
+	if o.FunctionError == nil {
+		_ = resolve(response)
+		return
+	}
+	// As k6-jslib-aws: "<X-Amz-Function-Error>: <payload>", with the response.
+	err := errors.construct("LambdaInvocationError", *o.FunctionError+": "+o.Payload, response)
+	_ = err.Set("functionError", *o.FunctionError)
+	// Beyond k6-jslib-aws: the runtime's {errorType, errorMessage}, when the
+	// payload is that JSON (it is not for, e.g., a timeout's plain text).
+	var body struct {
+		ErrorType    *string `json:"errorType"`
+		ErrorMessage *string `json:"errorMessage"`
+	}
+	if json.Unmarshal([]byte(o.Payload), &body) == nil {
+		if body.ErrorType != nil {
+			_ = err.Set("errorType", *body.ErrorType)
+		}
+		if body.ErrorMessage != nil {
+			_ = err.Set("errorMessage", *body.ErrorMessage)
+		}
+	}
+	_ = reject(err)
+}
+
+// responseObject is the k6-jslib-aws InvocationResponse.
+func (c *lambdaClient) responseObject(o *native.Outcome) *sobek.Object {
+	rt := c.mi.runtime()
+	obj := rt.NewObject()
+	_ = obj.Set("statusCode", o.StatusCode)
+	_ = obj.Set("executedVersion", optionalValue(rt, o.ExecutedVersion))
+	_ = obj.Set("logResult", optionalValue(rt, o.LogResult))
+	_ = obj.Set("payload", o.Payload)
+	if r := o.Report; r != nil {
+		report := rt.NewObject()
+		_ = report.Set("durationMs", r.DurationMs)
+		_ = report.Set("billedDurationMs", r.BilledDurationMs)
+		_ = report.Set("memorySizeMB", r.MemorySizeMB)
+		_ = report.Set("maxMemoryUsedMB", r.MaxMemoryUsedMB)
+		_ = report.Set("initDurationMs", optionalNumber(rt, r.InitDurationMs))
+		_ = obj.Set("report", report)
+	}
+	return obj
+}
+
+func optionalNumber(rt *sobek.Runtime, f *float64) sobek.Value {
+	if f == nil {
+		return sobek.Undefined()
+	}
+	return rt.ToValue(*f)
+}
+
+func optionalValue(rt *sobek.Runtime, s *string) sobek.Value {
+	if s == nil {
+		return sobek.Undefined()
+	}
+	return rt.ToValue(*s)
+}
