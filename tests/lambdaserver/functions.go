@@ -32,6 +32,9 @@ type result struct {
 	// gone means the client went away before the function finished; there
 	// is nobody to answer.
 	gone bool
+	// logResult, when set, is sent as X-Amz-Log-Result as it is, whatever
+	// the log type asked for (for endpoints that send a broken one).
+	logResult string
 }
 
 // functions is the function table. Any other name is a 404.
@@ -57,6 +60,11 @@ var functions = map[string]behaviour{
 	"reset":            {before: resetConnection},
 	"malformed-header": {before: malformedHeader},
 	"empty-200":        {before: empty200},
+	"not-http":         {before: notHTTP},
+	"no-answer":        {before: noAnswer},
+	"proxy-502":        {before: proxy502},
+	"big-response":     {run: bigResponse},
+	"bad-log-result":   {run: badLogResult},
 }
 
 // throttleRetryAfter is the Retry-After of the throttle function, seconds.

@@ -258,7 +258,10 @@ func (s *server) execute(w *recorder, r *http.Request, inv *invocation, b behavi
 	if res.functionError != "" {
 		h.Set("X-Amz-Function-Error", res.functionError)
 	}
-	if inv.tail {
+	switch {
+	case res.logResult != "":
+		h.Set("X-Amz-Log-Result", res.logResult)
+	case inv.tail:
 		h.Set("X-Amz-Log-Result", tail(log))
 	}
 	w.WriteHeader(http.StatusOK)

@@ -33,6 +33,11 @@
 //	reset-during-upload  reads 64 KiB of the body, then resets (RST) the connection
 //	malformed-header  a response with an invalid header line
 //	empty-200         200, empty body, no X-Amz-Executed-Version
+//	not-http          bytes that are not HTTP (an SSH greeting, binary), connection closed
+//	no-answer         reads the request, never answers: waits until the client goes
+//	proxy-502         502, text/html page, no X-Amzn-ErrorType nor X-Amzn-RequestId (a proxy's)
+//	big-response      200 with a 7 MiB payload (a JSON string)
+//	bad-log-result    as echo, with an X-Amz-Log-Result that is not base64 (always sent)
 //	anything else     404 ResourceNotFoundException
 //
 // The first execution of each function is a cold start (Init Duration in
@@ -42,9 +47,17 @@
 //
 // GET /_test/stats returns the counters as JSON (see statsSnapshot);
 // POST /_test/reset returns them and zeroes them. Neither needs a signature.
+//
+// -tls-listen ADDR serves the same functions and counters over HTTPS
+// (HTTP/1.1 only) with a self-signed certificate generated at start, for
+// 127.0.0.1, ::1 and localhost: no client trusts it, so a client must fail
+// with an unknown-authority error before sending any request. The stats'
+// tlsHellos counts the TLS connections begun. Over TLS, reset and
+// reset-during-upload send close_notify before the RST.
 package main
 
 import (
+	"crypto/tls"
 	"flag"
 	"fmt"
 	"log"
@@ -57,6 +70,8 @@ import (
 func main() {
 	addr := flag.String("addr", "127.0.0.1:0", "listen address (loopback only)")
 	portFile := flag.String("port-file", "", "write the chosen port to this file once listening")
+	tlsAddr := flag.String("tls-listen", "", "also serve HTTPS on this address (loopback only), with a self-signed certificate generated at start")
+	tlsPortFile := flag.String("tls-port-file", "", "write the chosen -tls-listen port to this file once listening")
 	coldEvery := flag.Int("cold-every", 4, "the cold-start function is cold on every Nth call (calls 1, 1+N, ...)")
 	noAuth := flag.Bool("no-auth", false, "do not verify SigV4 signatures")
 	verbose := flag.Bool("v", false, "log one line per request to stderr")
@@ -64,42 +79,77 @@ func main() {
 	if *coldEvery < 1 {
 		log.Fatal("-cold-every must be at least 1")
 	}
-	if err := checkLoopback(*addr); err != nil {
-		log.Fatal(err)
+	if *tlsPortFile != "" && *tlsAddr == "" {
+		log.Fatal("-tls-port-file needs -tls-listen")
 	}
 
-	listener, err := net.Listen("tcp", *addr)
+	handler := newServer(config{coldEvery: *coldEvery, noAuth: *noAuth, verbose: *verbose})
+	// One http.Server for both listeners: the same functions and counters.
+	srv := &http.Server{
+		Handler:           handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		// No HTTP/2 over TLS either (see tlsListener).
+		TLSNextProto: map[string]func(*http.Server, *tls.Conn, http.Handler){},
+	}
+	errs := make(chan error, 2)
+	// The TLS listener first: once -port-file exists, both are listening.
+	if *tlsAddr != "" {
+		listener, err := listen("-tls-listen", *tlsAddr, *tlsPortFile)
+		if err != nil {
+			log.Fatal(err)
+		}
+		cert, err := selfSignedCertificate(time.Now())
+		if err != nil {
+			log.Fatal(err)
+		}
+		log.Printf("lambdaserver listening on %s (TLS, self-signed certificate)", listener.Addr())
+		go func() { errs <- srv.Serve(handler.tlsListener(listener, cert)) }()
+	}
+	listener, err := listen("-addr", *addr, *portFile)
 	if err != nil {
 		log.Fatal(err)
 	}
+	log.Printf("lambdaserver listening on %s", listener.Addr())
+	go func() { errs <- srv.Serve(listener) }()
+	log.Fatal(<-errs)
+}
+
+// listen opens a TCP listener on addr (loopback only) and writes the port
+// it got to portFile, if one is named.
+func listen(flagName, addr, portFile string) (net.Listener, error) {
+	if err := checkLoopback(flagName, addr); err != nil {
+		return nil, err
+	}
+	listener, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, err
+	}
 	port := listener.Addr().(*net.TCPAddr).Port
-	if *portFile != "" {
-		if err := os.WriteFile(*portFile, []byte(fmt.Sprint(port)), 0o600); err != nil {
-			log.Fatal(err)
+	if portFile != "" {
+		if err := os.WriteFile(portFile, []byte(fmt.Sprint(port)), 0o600); err != nil {
+			_ = listener.Close()
+			return nil, err
 		}
 	}
-	log.Printf("lambdaserver listening on %s", listener.Addr())
-	handler := newServer(config{coldEvery: *coldEvery, noAuth: *noAuth, verbose: *verbose})
-	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
-	log.Fatal(srv.Serve(listener))
+	return listener, nil
 }
 
 // checkLoopback refuses listen addresses that are not loopback: this
 // server accepts well-known keys and must not be reachable from elsewhere.
-func checkLoopback(addr string) error {
+func checkLoopback(flagName, addr string) error {
 	host, _, err := net.SplitHostPort(addr)
 	if err != nil {
-		return fmt.Errorf("-addr %q: %w", addr, err)
+		return fmt.Errorf("%s %q: %w", flagName, addr, err)
 	}
 	if host == "localhost" {
 		// Whatever localhost resolves to here must be loopback too.
 		ips, err := net.LookupIP(host)
 		if err != nil {
-			return fmt.Errorf("-addr %q: %w", addr, err)
+			return fmt.Errorf("%s %q: %w", flagName, addr, err)
 		}
 		for _, ip := range ips {
 			if !ip.IsLoopback() {
-				return fmt.Errorf("-addr %q: localhost resolves to %s, which is not loopback", addr, ip)
+				return fmt.Errorf("%s %q: localhost resolves to %s, which is not loopback", flagName, addr, ip)
 			}
 		}
 		return nil
@@ -107,5 +157,5 @@ func checkLoopback(addr string) error {
 	if ip := net.ParseIP(host); ip != nil && ip.IsLoopback() {
 		return nil
 	}
-	return fmt.Errorf("-addr %q: only loopback addresses (127.0.0.1, ::1, localhost) are allowed", addr)
+	return fmt.Errorf("%s %q: only loopback addresses (127.0.0.1, ::1, localhost) are allowed", flagName, addr)
 }

@@ -13,6 +13,7 @@ const (
 	outcomeTruncated = "truncated"     // 200 headers, then the body was cut short
 	outcomeMalformed = "malformed"     // a response with an invalid header line
 	outcomeGone      = "client-closed" // the client left before the answer
+	outcomeNotHTTP   = "not-http"      // bytes that are not an HTTP response
 )
 
 // stats counts what the server was asked and what it answered, so that
@@ -29,6 +30,7 @@ type stats struct {
 	signatureFailures int64
 	bytesReceived     int64
 	recorded          map[string]int64
+	tlsHellos         int64
 }
 
 // statsSnapshot is the JSON shape of GET /_test/stats.
@@ -53,6 +55,11 @@ type statsSnapshot struct {
 	// payload text, so that a test can prove which invocations arrived and
 	// that none arrived twice.
 	Recorded map[string]int64 `json:"recorded"`
+	// TLSHellos is how many TLS ClientHellos the -tls-listen listener
+	// received: one per TLS connection a client began, whether or not it
+	// then accepted the certificate (a client that refuses it sends no
+	// request, so nothing else is counted).
+	TLSHellos int64 `json:"tlsHellos"`
 }
 
 func newStats() *stats {
@@ -72,6 +79,7 @@ func (s *stats) countColdStart()         { s.add(func() { s.coldStarts++ }) }
 func (s *stats) countSignatureFailure()  { s.add(func() { s.signatureFailures++ }) }
 func (s *stats) countBytes(n int)        { s.add(func() { s.bytesReceived += int64(n) }) }
 func (s *stats) record(payload string)   { s.add(func() { s.recorded[payload]++ }) }
+func (s *stats) countTLSHello()          { s.add(func() { s.tlsHellos++ }) }
 func statusOutcome(status int) string    { return strconv.Itoa(status) }
 func (s *stats) snapshot() statsSnapshot { return s.take(false) }
 
@@ -88,9 +96,10 @@ func (s *stats) take(reset bool) statsSnapshot {
 		SignatureFailures: s.signatureFailures,
 		BytesReceived:     s.bytesReceived,
 		Recorded:          s.recorded,
+		TLSHellos:         s.tlsHellos,
 	}
 	if reset {
-		s.invocations, s.coldStarts, s.signatureFailures, s.bytesReceived = 0, 0, 0, 0
+		s.invocations, s.coldStarts, s.signatureFailures, s.bytesReceived, s.tlsHellos = 0, 0, 0, 0, 0
 		s.byFunction, s.byStatus, s.recorded = map[string]int64{}, map[string]int64{}, map[string]int64{}
 		return snap
 	}
