@@ -108,4 +108,3 @@ func readTags(value sobek.Value) (map[string]string, error) {
 	}
 	return tags, nil
 }
-

@@ -43,7 +43,6 @@ func (mi *ModuleInstance) newLambdaClient(call sobek.ConstructorCall) *sobek.Obj
 	return nil
 }
 
-
 // errInitContext is thrown by invoke() in the init context: k6 runs that
 // code more than once per VU (and for `k6 inspect`/`archive`), so I/O there
 // would invoke functions that no metric counts. k6/http refuses it too.
