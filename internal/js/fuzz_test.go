@@ -209,8 +209,10 @@ func FuzzReadInvokeArgs(f *testing.F) {
 				t.Fatalf("readInvokeArgs gave both or neither: %+v, %+v", req, bad)
 			}
 			if bad != nil {
-				if bad.field == "" || !strings.HasPrefix(bad.message, "invoke: ") {
-					t.Fatalf("an error without its field or prefix: %+v", bad)
+				// The field may be empty: it is the option's key, and `{"": 1}`
+				// has an empty one.
+				if !strings.HasPrefix(bad.message, "invoke: ") {
+					t.Fatalf("an error without its prefix: %+v", bad)
 				}
 				return
 			}
