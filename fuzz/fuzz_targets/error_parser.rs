@@ -76,10 +76,8 @@ fuzz_target!(|data: &[u8]| {
         assert_eq!(status, 429, "a reason without throttling: {json}");
         assert!(reason.is_string(), "{json}");
     }
-    for absent in ["field"] {
-        assert!(
-            e.get(absent).is_none(),
-            "a service error with {absent}: {json}"
-        );
-    }
+    assert!(
+        e.get("field").is_none(),
+        "a service error with a field: {json}"
+    );
 });

@@ -131,7 +131,7 @@ fn clients() -> &'static Clients {
     })
 }
 
-fn take<'a>(data: &mut &'a [u8]) -> Option<u8> {
+fn take(data: &mut &[u8]) -> Option<u8> {
     let (&first, rest) = data.split_first()?;
     *data = rest;
     Some(first)
