@@ -93,12 +93,17 @@ for target in $RUST_TARGETS; do
   fi
 done
 
+# Go minimizes each new interesting input, for up to a minute by default,
+# and does not fuzz meanwhile (whole seconds at 0 execs/s were seen): a
+# tenth of the run at most, 1 s or more.
+minimize=$((FUZZ_SECONDS / 10))
+[ "$minimize" -ge 1 ] || minimize=1
 for fuzzer in $GO_FUZZERS; do
   log "go test -fuzz: $fuzzer, ${FUZZ_SECONDS}s"
   out="$work/$fuzzer.log"
   status=0
   CGO_ENABLED=1 go test -run='^$' -fuzz="^$fuzzer\$" -fuzztime="${FUZZ_SECONDS}s" \
-    -ldflags "$(native_ldflags)" ./internal/js/ >"$out" 2>&1 || status=$?
+    -fuzzminimizetime="${minimize}s" -ldflags "$(native_ldflags)" ./internal/js/ >"$out" 2>&1 || status=$?
   # "fuzz: elapsed: 20s, execs: 123456 (6172/sec), new interesting: ..."
   execs=$(sed -n 's/.*execs: \([0-9]*\).*/\1/p' "$out" | tail -n 1)
   if [ "$status" -eq 0 ]; then
