@@ -284,7 +284,9 @@ pub(crate) fn service_error<'a>(
         error.retry_after_seconds = header("retry-after")
             .map(str::to_owned)
             .or_else(|| body_field("retryAfterSeconds"))
-            .and_then(|s| s.trim().parse().ok());
+            // At most i64::MAX: the Go shim reads it into an int64.
+            .and_then(|s| s.trim().parse::<i64>().ok())
+            .and_then(|seconds| u64::try_from(seconds).ok());
         error.reason = body_field("Reason");
     }
     error
@@ -433,6 +435,22 @@ mod tests {
         assert_eq!(err.name, "TCPError");
         assert_eq!(err.code, ErrorCode::Number(1212));
         assert!(err.message.starts_with("connection refused"));
+    }
+
+    #[test]
+    fn retry_after_fits_the_go_shims_int64() {
+        // internal/native decodes retryAfterSeconds into an int64: a larger
+        // number made the whole outcome unreadable there (an InternalError
+        // instead of the throttling error).
+        let throttled = |retry_after: &'static str| {
+            let header = move |name: &str| (name == "retry-after").then_some(retry_after);
+            service_error(429, header, b"{}").retry_after_seconds
+        };
+        assert_eq!(throttled("2"), Some(2));
+        assert_eq!(throttled(" 9223372036854775807 "), Some(i64::MAX as u64));
+        for beyond in ["9223372036854775808", "18446744073709551615", "-1", "soon"] {
+            assert_eq!(throttled(beyond), None, "{beyond}");
+        }
     }
 
     #[test]

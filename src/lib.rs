@@ -21,6 +21,7 @@ pub mod config;
 pub mod error;
 pub mod examples;
 pub mod ffi;
+pub mod fuzzing;
 pub mod invoke;
 pub mod metering;
 pub mod report;

@@ -28,7 +28,9 @@ pub struct Report {
 impl Report {
     /// Finds the last report of a log, a text REPORT line or a JSON
     /// `platform.report` event, and reads its fields. `None` when there is
-    /// none, or it lacks the duration (a log cut mid-line).
+    /// none, or it lacks the duration (a log cut mid-line). A text field
+    /// that is not a measurement (finite, not negative) is taken as absent;
+    /// a JSON report with one is no report.
     pub fn from_log(log: &str) -> Option<Report> {
         log.lines().rev().find_map(|line| {
             let line = line.trim_start();
@@ -100,11 +102,15 @@ impl Report {
             let Some((key, value)) = field.split_once(':') else {
                 continue;
             };
+            // A measurement: finite and not negative. f64's parser also
+            // takes `NaN`, `inf`, `-1` and `1e999` (infinite), which no
+            // REPORT line holds; such a field is taken as absent.
             let number = || {
                 value
                     .split_whitespace()
                     .next()
                     .and_then(|n| n.parse::<f64>().ok())
+                    .filter(|n| n.is_finite() && *n >= 0.0)
             };
             match key.trim() {
                 "Duration" => {
@@ -118,7 +124,7 @@ impl Report {
                 _ => {}
             }
         }
-        (has_duration && report.is_plausible()).then_some(report)
+        has_duration.then_some(report)
     }
 }
 
@@ -163,7 +169,7 @@ mod tests {
     fn refuses_figures_a_trend_cannot_take() {
         let line = "REPORT RequestId: 1\tDuration: NaN ms\tBilled Duration: 1 ms\tMemory Size: 128 MB\tMax Memory Used: 64 MB\t";
         assert_eq!(Report::from_log(line), None);
-        let negative = "REPORT RequestId: 1\tDuration: 1 ms\tBilled Duration: -1 ms\tMemory Size: 128 MB\tMax Memory Used: 64 MB\t";
+        let negative = r#"{"type":"platform.report","record":{"metrics":{"durationMs":1,"billedDurationMs":-1,"memorySizeMB":128,"maxMemoryUsedMB":64}}}"#;
         assert_eq!(Report::from_log(negative), None);
     }
 
@@ -191,6 +197,27 @@ mod tests {
             json,
             r#"{"durationMs":12.34,"billedDurationMs":13.0,"memorySizeMB":128.0,"maxMemoryUsedMB":64.0,"initDurationMs":123.45}"#
         );
+    }
+
+    #[test]
+    fn numbers_that_are_no_measurement_are_not_read() {
+        // f64's parser takes these; a duration or a memory size is none of
+        // them (k6 would record them in its Trends, or get `null` in the
+        // JSON). Without a Duration, there is no report.
+        for bad in [
+            "NaN", "nan", "inf", "-inf", "infinity", "1e999", "-1", "-0.5",
+        ] {
+            let log = WARM.replace("12.34 ms", &format!("{bad} ms"));
+            assert_eq!(Report::from_log(&log), None, "Duration: {bad}");
+            let log = WARM
+                .replace("13 ms", &format!("{bad} ms"))
+                .replace("128 MB", &format!("{bad} MB"))
+                .replace("64 MB\t", &format!("64 MB\tInit Duration: {bad} ms\t"));
+            let report = Report::from_log(&log).unwrap();
+            assert_eq!(report.billed_duration_ms, 0.0, "{bad}");
+            assert_eq!(report.memory_size_mb, 0.0, "{bad}");
+            assert_eq!(report.init_duration_ms, None, "{bad}");
+        }
     }
 
     #[test]
