@@ -68,6 +68,8 @@ self_contained() {
 
 # The version scripts/release.sh packs and tests/xk6_build.sh installs.
 RELEASE_VERSION=v0.2.0
+# Seconds per fuzzer (scripts/fuzz.sh): a short run in CI, longer by hand.
+FUZZ_SECONDS=${FUZZ_SECONDS:-10}
 
 golangci_lint() {
   ensure_golangci_lint &&
@@ -110,6 +112,7 @@ step "TypeScript: tsc --strict over index.d.ts and the examples" scripts/typeche
 step "go test (modulestest over the Rust library)" \
   bash -c "CGO_ENABLED=1 go test -count=1 -ldflags '$(native_ldflags)' ./..."
 step "k6 binary is self-contained" self_contained
+step "fuzzing: every fuzzer ${FUZZ_SECONDS}s (scripts/fuzz.sh)" scripts/fuzz.sh "$FUZZ_SECONDS"
 step "k6 inspect and archive offline" offline_inspect_and_archive
 
 port=$(free_port)
@@ -127,6 +130,8 @@ step "e2e: the example script" k6_e2e examples/invoke.js "$WATCH_URL" \
   -e AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY
 step "e2e: the Invoke API against the test server, both transports" \
   env LAMBDASERVER_URL="$LAMBDASERVER_URL" tests/e2e/run_lambdaserver.sh
+step "e2e: fault suite (10 faults, 1 and 20 VUs, both transports; its own server)" \
+  tests/e2e/run_faults.sh
 step "e2e: metrics, tags, data_sent, thresholds (--out json)" \
   env LAMBDASERVER_URL="$LAMBDASERVER_URL" tests/e2e/run_metrics.sh
 step "lambda-invoke against watch, moto and lambdaserver" env LAMBDA_INVOKE=build/lambda-invoke \
