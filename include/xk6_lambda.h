@@ -84,13 +84,20 @@ typedef struct LambdaInvokeRequest {
 // - `{"statusCode": 200, "executedVersion": "...", "logResult": "...",
 //   "payload": "...", "functionError": "Unhandled", "report": {"durationMs":
 //   1.5, "billedDurationMs": 2, "memorySizeMB": 128, "maxMemoryUsedMB": 64,
-//   "initDurationMs": 100}, "bytesSent": 512, "bytesReceived": 300}`
+//   "initDurationMs": 100}, "bytesSent": 512, "bytesReceived": 300,
+//   "durationNs": 1500000, "endUnixNs": 1764000000000000000}`
 //   (absent fields omitted);
-// - `{"error": {"kind": "service|network|validation|cancelled|internal",
+// - `{"error": {"kind": "service|network|validation|cancelled|credentials|config|internal",
 //   "name": "...", "code": "..." or 1212, "message": "...",
 //   "statusCode": 429, "requestId": "...", "field": "...",
 //   "retryAfterSeconds": 2, "reason": "..."}, "bytesSent": 512,
-//   "bytesReceived": 120}`.
+//   "bytesReceived": 120, "durationNs": 900000, "endUnixNs": ...}`.
+//
+// `bytesSent` counts only bytes that left (none for a refused
+// connection). `durationNs` runs from the first attempt's hand-over to the
+// HTTP client to the end of the answer or failure; it is absent when the
+// invocation never reached the network (credentials, configuration, a
+// cancellation before it started, a bug). `endUnixNs` is when it ended.
 //
 // It is borrowed for the duration of the call only. The callback must
 // return promptly and must not unwind.
