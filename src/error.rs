@@ -381,15 +381,21 @@ pub(crate) fn classify_network(err: &(dyn StdError + 'static), detail: String) -
 fn tls_error(err: &(dyn StdError + 'static), detail: &str) -> Option<InvokeError> {
     let mut source: Option<&(dyn StdError + 'static)> = Some(err);
     while let Some(current) = source {
-        let inner = current
-            .downcast_ref::<io::Error>()
-            .and_then(io::Error::get_ref)
-            .map(|inner| inner as &(dyn StdError + 'static));
-        if let Some(tls) = [Some(current), inner]
-            .into_iter()
-            .flatten()
-            .find_map(|e| e.downcast_ref::<rustls::Error>())
-        {
+        // An io::Error's source() skips the error it wraps (it returns
+        // that error's source): look inside, through nested io::Errors too.
+        let mut wrapped = Some(current);
+        let mut found = None;
+        while let Some(e) = wrapped {
+            if let Some(tls) = e.downcast_ref::<rustls::Error>() {
+                found = Some(tls);
+                break;
+            }
+            wrapped = e
+                .downcast_ref::<io::Error>()
+                .and_then(io::Error::get_ref)
+                .map(|inner| inner as &(dyn StdError + 'static));
+        }
+        if let Some(tls) = found {
             use rustls::CertificateError as Cert;
             let (code, what) = match tls {
                 rustls::Error::InvalidCertificate(Cert::UnknownIssuer | Cert::BadSignature) => (
@@ -418,6 +424,33 @@ fn tls_error(err: &(dyn StdError + 'static), detail: &str) -> Option<InvokeError
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// As hyper-rustls and the SDK's connector wrap it: rustls's error in an
+    /// io::Error in another io::Error (whose source() skips the middle one).
+    #[test]
+    fn tls_failures_get_k6s_tls_codes() {
+        let nested =
+            |e: rustls::Error| io::Error::other(io::Error::new(io::ErrorKind::InvalidData, e));
+        let unknown = nested(rustls::Error::InvalidCertificate(
+            rustls::CertificateError::UnknownIssuer,
+        ));
+        let err = classify_network(&unknown, error_chain(&unknown));
+        assert_eq!(
+            (err.name.as_str(), &err.code),
+            ("TLSError", &ErrorCode::Number(1310))
+        );
+        let name = nested(rustls::Error::InvalidCertificate(
+            rustls::CertificateError::NotValidForName,
+        ));
+        let err = classify_network(&name, error_chain(&name));
+        assert_eq!(err.code, ErrorCode::Number(1311));
+        let other = nested(rustls::Error::HandshakeNotComplete);
+        let err = classify_network(&other, error_chain(&other));
+        assert_eq!(
+            (err.name.as_str(), &err.code),
+            ("TLSError", &ErrorCode::Number(1300))
+        );
+    }
 
     #[test]
     fn validation_errors_name_the_field() {
