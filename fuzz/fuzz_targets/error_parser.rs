@@ -43,9 +43,7 @@ fuzz_target!(|data: &[u8]| {
     let _ = error.to_string();
 
     let json: Value =
-        serde_json::from_slice(&error.to_json_with_traffic(7, 9)).expect("the error JSON parses");
-    assert_eq!(json["bytesSent"], 7);
-    assert_eq!(json["bytesReceived"], 9);
+        serde_json::from_slice(&error.to_json()).expect("the error JSON parses");
     let e = &json["error"];
     assert_eq!(e["kind"], "service", "{json}");
     let name = e["name"].as_str().expect("a name");

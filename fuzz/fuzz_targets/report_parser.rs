@@ -43,9 +43,12 @@ fuzz_target!(|data: &[u8]| {
 /// measurement (finite, not negative), and the JSON has them all as numbers.
 fn check(report: &Report, log: &str) {
     assert!(
-        log.lines()
-            .any(|line| line.starts_with("REPORT RequestId:")),
-        "a report without a REPORT line"
+        log.lines().any(|line| {
+            let line = line.trim_start();
+            line.starts_with("REPORT RequestId:")
+                || (line.starts_with('{') && line.contains("platform.report"))
+        }),
+        "a report without a REPORT line or a platform.report event"
     );
     let mut numbers = vec![
         ("durationMs", report.duration_ms),
