@@ -42,8 +42,7 @@ fuzz_target!(|data: &[u8]| {
     let error = service_error(status, header, body);
     let _ = error.to_string();
 
-    let json: Value =
-        serde_json::from_slice(&error.to_json()).expect("the error JSON parses");
+    let json: Value = serde_json::from_slice(&error.to_json()).expect("the error JSON parses");
     let e = &json["error"];
     assert_eq!(e["kind"], "service", "{json}");
     let name = e["name"].as_str().expect("a name");
