@@ -206,7 +206,9 @@ impl From<SdkError<SdkInvokeError, HttpResponse>> for InvokeError {
             ),
             SdkError::DispatchFailure(failure) => {
                 let detail = error_chain(&err);
-                if has_source::<aws_credential_types::provider::error::CredentialsError>(&err) {
+                if find_source::<aws_credential_types::provider::error::CredentialsError>(&err)
+                    .is_some()
+                {
                     // The SDK resolves the identity inside its dispatch: a
                     // failure there sent nothing.
                     return InvokeError::credentials(format!(
@@ -309,16 +311,18 @@ fn fallback_code(status: u16) -> &'static str {
     }
 }
 
-/// Whether `err` or one of its sources is an `E`.
-fn has_source<E: StdError + 'static>(err: &(dyn StdError + 'static)) -> bool {
+/// The first of `err` and its sources that is an `E`.
+pub(crate) fn find_source<'a, E: StdError + 'static>(
+    err: &'a (dyn StdError + 'static),
+) -> Option<&'a E> {
     let mut source = Some(err);
     while let Some(current) = source {
-        if current.is::<E>() {
-            return true;
+        if let Some(found) = current.downcast_ref::<E>() {
+            return Some(found);
         }
         source = current.source();
     }
-    false
+    None
 }
 
 /// An error and its sources, as one line: `a: b: c`. (The SDK's

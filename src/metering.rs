@@ -148,13 +148,7 @@ impl Intercept for TrafficMeter {
 
 /// True when an attempt failed before a connection existed (refused, DNS,
 /// TLS handshake, dial timeout): nothing of the request was sent.
-pub(crate) fn is_connect_error(error: &(dyn std::error::Error + 'static)) -> bool {
-    let mut source = Some(error);
-    while let Some(current) = source {
-        if let Some(failure) = current.downcast_ref::<hyper_util::client::legacy::Error>() {
-            return failure.is_connect();
-        }
-        source = current.source();
-    }
-    false
+fn is_connect_error(error: &(dyn std::error::Error + 'static)) -> bool {
+    crate::error::find_source::<hyper_util::client::legacy::Error>(error)
+        .is_some_and(hyper_util::client::legacy::Error::is_connect)
 }

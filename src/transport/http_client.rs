@@ -13,7 +13,7 @@ use once_cell::sync::OnceCell;
 use rustls::RootCertStore;
 
 use super::metered_body::MeteredBody;
-use crate::error::{classify_network, error_chain, InvokeError};
+use crate::error::{classify_network, error_chain, find_source, InvokeError};
 
 type Body = MeteredBody;
 
@@ -112,14 +112,7 @@ pub fn trust_anchors() -> RootCertStore {
 /// True when hyper could not parse the answer (as opposed to a connection
 /// that failed or closed).
 fn is_parse_error(error: &(dyn std::error::Error + 'static)) -> bool {
-    let mut source = Some(error);
-    while let Some(current) = source {
-        if let Some(hyper_error) = current.downcast_ref::<hyper::Error>() {
-            return hyper_error.is_parse() || hyper_error.is_parse_status();
-        }
-        source = current.source();
-    }
-    false
+    find_source::<hyper::Error>(error).is_some_and(|e| e.is_parse() || e.is_parse_status())
 }
 
 #[cfg(test)]
