@@ -49,6 +49,7 @@ var functions = map[string]behaviour{
 	"cold-start":     {run: reportCold},
 	"big-log":        {run: bigLog},
 	"client-context": {run: echoClientContext},
+	"whoami":         {run: whoami},
 
 	"throttle":        {before: answer(func() *apiError { return errTooManyRequests(throttleRetryAfter) })},
 	"server-error":    {before: answer(errService)},

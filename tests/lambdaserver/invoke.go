@@ -56,6 +56,7 @@ type invocation struct {
 	tail           bool   // X-Amz-Log-Type: Tail on a RequestResponse call
 	payload        []byte // as received; "{}" when the body was empty
 	clientContext  []byte // decoded X-Amz-Client-Context, nil if absent
+	peer           peer   // the connection it came on (whoami)
 
 	// Set when the function executes.
 	log  *executionLog
@@ -78,7 +79,7 @@ func invokeFunctionName(path string) (string, bool) {
 // the function it named, before anything is answered.
 func (s *server) invoke(w *recorder, r *http.Request, rawFunctionName string) {
 	s.stats.countInvocation()
-	inv := &invocation{requestID: newRequestID(), region: defaultRegion}
+	inv := &invocation{requestID: newRequestID(), region: defaultRegion, peer: peerOf(r)}
 	w.Header()["X-Amzn-RequestId"] = []string{inv.requestID}
 
 	functionName, err := url.PathUnescape(rawFunctionName)

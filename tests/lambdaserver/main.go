@@ -23,6 +23,7 @@
 //	cold-start        {"cold":bool,"call":N}; cold on calls 1, 1+K, 1+2K (K = -cold-every)
 //	big-log           logs ~10 KB, so the 4 KB log tail is cut
 //	client-context    returns the decoded X-Amz-Client-Context (or null)
+//	whoami            {"remoteAddr":"127.0.0.2:40312"} (and "tlsVersion":"TLS 1.2" over TLS): the peer
 //	throttle          429 TooManyRequestsException, Retry-After: 2
 //	server-error      500 ServiceException
 //	bad-gateway       502 InvalidRuntimeException
@@ -46,14 +47,25 @@
 // 202, DryRun 204).
 //
 // GET /_test/stats returns the counters as JSON (see statsSnapshot);
-// POST /_test/reset returns them and zeroes them. Neither needs a signature.
+// POST /_test/reset returns them and zeroes them; GET /_test/whoami answers
+// as the whoami function does. None needs a signature.
 //
 // -tls-listen ADDR serves the same functions and counters over HTTPS
 // (HTTP/1.1 only) with a self-signed certificate generated at start, for
 // 127.0.0.1, ::1 and localhost: no client trusts it, so a client must fail
 // with an unknown-authority error before sending any request. The stats'
 // tlsHellos counts the TLS connections begun. Over TLS, reset and
-// reset-during-upload send close_notify before the RST.
+// reset-during-upload send close_notify before the RST. -tls12-listen ADDR
+// does the same with the same certificate, at most TLS 1.2, for clients
+// told to insist on TLS 1.3.
+//
+// -proxy-listen ADDR runs an HTTP proxy (proxy.go): CONNECT tunnels and
+// absolute-form http:// requests, to 127.0.0.1 on the port asked for,
+// whatever the host name; with -proxy-auth user:pass it answers 407 to
+// requests without those credentials. The stats count its tunnels,
+// forwarded requests and 407s.
+//
+// -port-file is written last, once every listener listens.
 package main
 
 import (
@@ -69,9 +81,14 @@ import (
 
 func main() {
 	addr := flag.String("addr", "127.0.0.1:0", "listen address (loopback only)")
-	portFile := flag.String("port-file", "", "write the chosen port to this file once listening")
+	portFile := flag.String("port-file", "", "write the chosen port to this file once every listener listens")
 	tlsAddr := flag.String("tls-listen", "", "also serve HTTPS on this address (loopback only), with a self-signed certificate generated at start")
 	tlsPortFile := flag.String("tls-port-file", "", "write the chosen -tls-listen port to this file once listening")
+	tls12Addr := flag.String("tls12-listen", "", "also serve HTTPS on this address (loopback only) as -tls-listen does, but at most TLS 1.2")
+	tls12PortFile := flag.String("tls12-port-file", "", "write the chosen -tls12-listen port to this file once listening")
+	proxyAddr := flag.String("proxy-listen", "", "also run an HTTP proxy (CONNECT and absolute-form requests) on this address (loopback only), which sends every host name to 127.0.0.1")
+	proxyPortFile := flag.String("proxy-port-file", "", "write the chosen -proxy-listen port to this file once listening")
+	proxyAuth := flag.String("proxy-auth", "", "user:pass the proxy requires (Proxy-Authorization: Basic); others get 407")
 	coldEvery := flag.Int("cold-every", 4, "the cold-start function is cold on every Nth call (calls 1, 1+N, ...)")
 	noAuth := flag.Bool("no-auth", false, "do not verify SigV4 signatures")
 	verbose := flag.Bool("v", false, "log one line per request to stderr")
@@ -79,31 +96,68 @@ func main() {
 	if *coldEvery < 1 {
 		log.Fatal("-cold-every must be at least 1")
 	}
-	if *tlsPortFile != "" && *tlsAddr == "" {
-		log.Fatal("-tls-port-file needs -tls-listen")
+	for _, f := range []struct{ name, value, needs, neededValue string }{
+		{"-tls-port-file", *tlsPortFile, "-tls-listen", *tlsAddr},
+		{"-tls12-port-file", *tls12PortFile, "-tls12-listen", *tls12Addr},
+		{"-proxy-port-file", *proxyPortFile, "-proxy-listen", *proxyAddr},
+		{"-proxy-auth", *proxyAuth, "-proxy-listen", *proxyAddr},
+	} {
+		if f.value != "" && f.neededValue == "" {
+			log.Fatalf("%s needs %s", f.name, f.needs)
+		}
+	}
+	if err := checkProxyAuth(*proxyAuth); err != nil {
+		log.Fatal(err)
 	}
 
 	handler := newServer(config{coldEvery: *coldEvery, noAuth: *noAuth, verbose: *verbose})
-	// One http.Server for both listeners: the same functions and counters.
+	// One http.Server for the plain and TLS listeners: the same functions
+	// and counters.
 	srv := &http.Server{
 		Handler:           handler,
 		ReadHeaderTimeout: 10 * time.Second,
 		// No HTTP/2 over TLS either (see tlsListener).
 		TLSNextProto: map[string]func(*http.Server, *tls.Conn, http.Handler){},
 	}
-	errs := make(chan error, 2)
-	// The TLS listener first: once -port-file exists, both are listening.
-	if *tlsAddr != "" {
-		listener, err := listen("-tls-listen", *tlsAddr, *tlsPortFile)
+	errs := make(chan error, 4)
+	// The other listeners first: once -port-file exists, all are listening.
+	var cert tls.Certificate
+	if *tlsAddr != "" || *tls12Addr != "" {
+		var err error
+		if cert, err = selfSignedCertificate(time.Now()); err != nil {
+			log.Fatal(err)
+		}
+	}
+	for _, l := range []struct {
+		flag, addr, portFile string
+		maxVersion           uint16 // 0: TLS 1.3
+	}{
+		{"-tls-listen", *tlsAddr, *tlsPortFile, 0},
+		{"-tls12-listen", *tls12Addr, *tls12PortFile, tls.VersionTLS12},
+	} {
+		if l.addr == "" {
+			continue
+		}
+		listener, err := listen(l.flag, l.addr, l.portFile)
 		if err != nil {
 			log.Fatal(err)
 		}
-		cert, err := selfSignedCertificate(time.Now())
+		highest := "TLS 1.3"
+		if l.maxVersion != 0 {
+			highest = tls.VersionName(l.maxVersion)
+		}
+		log.Printf("lambdaserver listening on %s (%s, up to %s, self-signed certificate)", listener.Addr(), l.flag, highest)
+		tlsListener := handler.tlsListener(listener, cert, l.maxVersion)
+		go func() { errs <- srv.Serve(tlsListener) }()
+	}
+	if *proxyAddr != "" {
+		listener, err := listen("-proxy-listen", *proxyAddr, *proxyPortFile)
 		if err != nil {
 			log.Fatal(err)
 		}
-		log.Printf("lambdaserver listening on %s (TLS, self-signed certificate)", listener.Addr())
-		go func() { errs <- srv.Serve(handler.tlsListener(listener, cert)) }()
+		log.Printf("lambdaserver proxy listening on %s (credentials required: %t)", listener.Addr(), *proxyAuth != "")
+		proxySrv := &http.Server{Handler: newProxy(handler.stats, *proxyAuth), ReadHeaderTimeout: 10 * time.Second}
+		go func() { errs <- proxySrv.Serve(listener) }()
 	}
 	listener, err := listen("-addr", *addr, *portFile)
 	if err != nil {

@@ -56,6 +56,8 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.serveStats(rec, r)
 	case path == "/_test/reset" && r.Method == http.MethodPost:
 		s.serveReset(rec, r)
+	case path == "/_test/whoami" && r.Method == http.MethodGet:
+		s.serveWhoami(rec, r)
 	default:
 		name, isInvoke := invokeFunctionName(path)
 		if !isInvoke || r.Method != http.MethodPost {

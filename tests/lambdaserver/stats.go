@@ -31,6 +31,9 @@ type stats struct {
 	bytesReceived     int64
 	recorded          map[string]int64
 	tlsHellos         int64
+	proxyConnects     int64
+	proxyForwards     int64
+	proxyAuthFailures int64
 }
 
 // statsSnapshot is the JSON shape of GET /_test/stats.
@@ -55,11 +58,22 @@ type statsSnapshot struct {
 	// payload text, so that a test can prove which invocations arrived and
 	// that none arrived twice.
 	Recorded map[string]int64 `json:"recorded"`
-	// TLSHellos is how many TLS ClientHellos the -tls-listen listener
-	// received: one per TLS connection a client began, whether or not it
-	// then accepted the certificate (a client that refuses it sends no
-	// request, so nothing else is counted).
+	// TLSHellos is how many TLS ClientHellos the -tls-listen and
+	// -tls12-listen listeners received: one per TLS connection a client
+	// began, whether or not it then accepted the certificate or a version
+	// (a client that refuses either sends no request, so nothing else is
+	// counted).
 	TLSHellos int64 `json:"tlsHellos"`
+	// ProxyConnects is how many CONNECT tunnels the -proxy-listen proxy
+	// opened (authorized, and the port on 127.0.0.1 accepted the
+	// connection).
+	ProxyConnects int64 `json:"proxyConnects"`
+	// ProxyForwards is how many absolute-form requests it forwarded.
+	ProxyForwards int64 `json:"proxyForwards"`
+	// ProxyAuthFailures is how many requests (CONNECT or forward) it
+	// answered 407, for missing or wrong credentials (-proxy-auth): those
+	// are in neither count above.
+	ProxyAuthFailures int64 `json:"proxyAuthFailures"`
 }
 
 func newStats() *stats {
@@ -80,6 +94,9 @@ func (s *stats) countSignatureFailure()  { s.add(func() { s.signatureFailures++ 
 func (s *stats) countBytes(n int)        { s.add(func() { s.bytesReceived += int64(n) }) }
 func (s *stats) record(payload string)   { s.add(func() { s.recorded[payload]++ }) }
 func (s *stats) countTLSHello()          { s.add(func() { s.tlsHellos++ }) }
+func (s *stats) countProxyConnect()      { s.add(func() { s.proxyConnects++ }) }
+func (s *stats) countProxyForward()      { s.add(func() { s.proxyForwards++ }) }
+func (s *stats) countProxyAuthFailure()  { s.add(func() { s.proxyAuthFailures++ }) }
 func statusOutcome(status int) string    { return strconv.Itoa(status) }
 func (s *stats) snapshot() statsSnapshot { return s.take(false) }
 
@@ -97,9 +114,13 @@ func (s *stats) take(reset bool) statsSnapshot {
 		BytesReceived:     s.bytesReceived,
 		Recorded:          s.recorded,
 		TLSHellos:         s.tlsHellos,
+		ProxyConnects:     s.proxyConnects,
+		ProxyForwards:     s.proxyForwards,
+		ProxyAuthFailures: s.proxyAuthFailures,
 	}
 	if reset {
 		s.invocations, s.coldStarts, s.signatureFailures, s.bytesReceived, s.tlsHellos = 0, 0, 0, 0, 0
+		s.proxyConnects, s.proxyForwards, s.proxyAuthFailures = 0, 0, 0
 		s.byFunction, s.byStatus, s.recorded = map[string]int64{}, map[string]int64{}, map[string]int64{}
 		return snap
 	}

@@ -56,9 +56,12 @@ func selfSignedCertificate(now time.Time) (tls.Certificate, error) {
 // tlsListener wraps inner in TLS with cert, counting every ClientHello in
 // the server's stats. Only HTTP/1.1 is offered, so that the misbehaving
 // functions can take over the connection as they do in plain HTTP.
-func (s *server) tlsListener(inner net.Listener, cert tls.Certificate) net.Listener {
+// maxVersion caps the TLS version (0: TLS 1.3, Go's highest; -tls12-listen
+// gives tls.VersionTLS12, for clients that must insist on TLS 1.3).
+func (s *server) tlsListener(inner net.Listener, cert tls.Certificate, maxVersion uint16) net.Listener {
 	config := &tls.Config{
 		MinVersion:   tls.VersionTLS12,
+		MaxVersion:   maxVersion,
 		Certificates: []tls.Certificate{cert},
 		NextProtos:   []string{"http/1.1"},
 		GetConfigForClient: func(*tls.ClientHelloInfo) (*tls.Config, error) {

@@ -3,6 +3,7 @@ package main
 import (
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
@@ -15,6 +16,13 @@ import (
 // server, the https:// URL and the certificate.
 func startTLSServer(t *testing.T) (*server, string, *x509.Certificate) {
 	t.Helper()
+	return startTLSServerMax(t, 0)
+}
+
+// startTLSServerMax is startTLSServer with the listener's highest TLS
+// version (0: TLS 1.3; tls.VersionTLS12 as -tls12-listen).
+func startTLSServerMax(t *testing.T, maxVersion uint16) (*server, string, *x509.Certificate) {
+	t.Helper()
 	srv := newServer(config{coldEvery: 4})
 	inner, err := listen("-tls-listen", "127.0.0.1:0", "")
 	if err != nil {
@@ -26,7 +34,7 @@ func startTLSServer(t *testing.T) (*server, string, *x509.Certificate) {
 	}
 	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second,
 		TLSNextProto: map[string]func(*http.Server, *tls.Conn, http.Handler){}}
-	go func() { _ = hs.Serve(srv.tlsListener(inner, cert)) }()
+	go func() { _ = hs.Serve(srv.tlsListener(inner, cert, maxVersion)) }()
 	t.Cleanup(func() { _ = hs.Close() })
 	return srv, "https://" + inner.Addr().String(), cert.Leaf
 }
@@ -129,5 +137,50 @@ func TestTLSMisbehaviours(t *testing.T) {
 func TestTLSListenIsLoopbackOnly(t *testing.T) {
 	if _, err := listen("-tls-listen", "0.0.0.0:0", ""); err == nil || !strings.Contains(err.Error(), "-tls-listen") {
 		t.Fatalf("got %v", err)
+	}
+}
+
+// The -tls12-listen listener speaks TLS 1.2 at most: a client that insists
+// on TLS 1.3 fails the handshake after its ClientHello and sends nothing,
+// one that allows 1.2 gets through; the -tls-listen one negotiates 1.3.
+func TestTLS12Listener(t *testing.T) {
+	insecure := func(minVersion, maxVersion uint16) *http.Client {
+		return &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{
+			InsecureSkipVerify: true, MinVersion: minVersion, MaxVersion: maxVersion,
+		}}}
+	}
+	whoamiVersion := func(t *testing.T, client *http.Client, url string) string {
+		t.Helper()
+		resp, err := tlsInvoke(t, client, url, "whoami", `{}`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		_ = resp.Body.Close()
+		var p peer
+		if err := json.Unmarshal(body, &p); err != nil || resp.StatusCode != http.StatusOK {
+			t.Fatalf("whoami: %d %s", resp.StatusCode, body)
+		}
+		return p.TLSVersion
+	}
+
+	srv, url, _ := startTLSServerMax(t, tls.VersionTLS12)
+	err := tlsFails(t, insecure(tls.VersionTLS13, 0), url, "echo")
+	if err == nil || !strings.Contains(err.Error(), "protocol version") {
+		t.Fatalf("a TLS 1.3-only client: %v", err)
+	}
+	if s := srv.stats.snapshot(); s.TLSHellos != 1 || s.Invocations != 0 {
+		t.Fatalf("after the refused handshake: %+v", s)
+	}
+	if v := whoamiVersion(t, insecure(tls.VersionTLS12, 0), url); v != "TLS 1.2" {
+		t.Fatalf("negotiated %q", v)
+	}
+
+	_, url13, _ := startTLSServer(t)
+	if v := whoamiVersion(t, insecure(tls.VersionTLS12, 0), url13); v != "TLS 1.3" {
+		t.Fatalf("-tls-listen negotiated %q", v)
+	}
+	if v := whoamiVersion(t, insecure(tls.VersionTLS12, tls.VersionTLS12), url13); v != "TLS 1.2" {
+		t.Fatalf("-tls-listen, a client capped at 1.2, negotiated %q", v)
 	}
 }
