@@ -4,7 +4,7 @@
 # cargo lambda watch and tests/lambdaserver. Prints "N passed, M failed"
 # and exits non-zero if anything failed.
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit
 # shellcheck source=scripts/lib.sh
 source scripts/lib.sh
 
@@ -132,6 +132,8 @@ step "e2e: the Invoke API against the test server, both transports" \
   env LAMBDASERVER_URL="$LAMBDASERVER_URL" tests/e2e/run_lambdaserver.sh
 step "e2e: fault suite (10 faults, 1 and 20 VUs, both transports; its own server)" \
   tests/e2e/run_faults.sh
+step "e2e: k6 network options (blacklistIPs, blockHostnames, hosts, dns, TLS, localIPs, proxies; both transports)" \
+  tests/e2e/run_network_policy.sh
 step "e2e: metrics, tags, data_sent, thresholds (--out json)" \
   env LAMBDASERVER_URL="$LAMBDASERVER_URL" tests/e2e/run_metrics.sh
 step "lambda-invoke against watch, moto and lambdaserver" env LAMBDA_INVOKE=build/lambda-invoke \
