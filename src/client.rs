@@ -19,6 +19,8 @@ use tokio::sync::OnceCell;
 
 use crate::config::{ClientConfig, ConfigError, TransportKind};
 use crate::error::InvokeError;
+use crate::network::sdk_client::PolicyHttpClient;
+use crate::network::Network;
 use crate::transport::Transport;
 
 /// What sends the invocations of one configuration: the SDK client, and
@@ -112,8 +114,13 @@ async fn build_backend(config: &ClientConfig) -> BackendResult {
         TransportKind::Direct => Some(Transport::new(config, &region, &sdk_config)?),
         TransportKind::Sdk => None,
     };
+    // Only the Lambda calls obey the test's network options: the
+    // credential providers (instance metadata, SSO, STS) are the
+    // extension's own, not traffic of the test.
+    let network = Network::shared(&config.network())?;
     let sdk = aws_sdk_lambda::config::Builder::from(&sdk_config)
         .retry_classifier(crate::sdk_retry::NoRetryAfterSuccess)
+        .http_client(PolicyHttpClient::new(network))
         .build();
     Ok(Backend {
         sdk: aws_sdk_lambda::Client::from_conf(sdk),

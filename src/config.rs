@@ -5,6 +5,8 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
+use crate::network::NetworkPolicy;
+
 /// Default bound on one invocation, retries included.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
 
@@ -48,6 +50,11 @@ pub struct ClientConfig {
     /// endpoint rules). Both report alike.
     #[serde(default)]
     pub transport: Option<String>,
+    /// k6's network options of the VU (`blacklistIPs`, `hosts`, `dns`, TLS,
+    /// `localIPs`...), which the Go shim adds at the first invocation;
+    /// absent: k6's defaults.
+    #[serde(default)]
+    pub network: Option<NetworkPolicy>,
 }
 
 /// How invocations are sent (see `ClientConfig::transport`).
@@ -139,6 +146,9 @@ impl ClientConfig {
                 )));
             }
         }
+        if let Some(network) = &self.network {
+            network.parse()?;
+        }
         if let Some(attempts) = self.max_attempts {
             if !(1..=10).contains(&attempts) {
                 return Err(invalid(format!(
@@ -196,6 +206,11 @@ impl ClientConfig {
 
     pub fn max_attempts(&self) -> u32 {
         self.max_attempts.unwrap_or(DEFAULT_MAX_ATTEMPTS)
+    }
+
+    /// The network options connections obey (k6's defaults when none were given).
+    pub fn network(&self) -> NetworkPolicy {
+        self.network.clone().unwrap_or_default()
     }
 }
 

@@ -66,6 +66,10 @@ pub struct InvokeError {
     /// run it twice). Never retried.
     #[serde(skip)]
     pub(crate) not_retryable: bool,
+    /// Refused by k6's network options (`blacklistIPs`, `blockHostnames`)
+    /// before anything was sent: no invocation of the function.
+    #[serde(skip)]
+    pub(crate) by_policy: bool,
 }
 
 impl std::fmt::Display for InvokeError {
@@ -81,6 +85,9 @@ pub(crate) mod k6_code {
     pub const GENERIC: u32 = 1000;
     pub const REQUEST_TIMEOUT: u32 = 1050;
     pub const GENERIC_DNS: u32 = 1100;
+    pub const DNS_NO_SUCH_HOST: u32 = 1101;
+    pub const BLACKLISTED_IP: u32 = 1110;
+    pub const BLOCKED_HOSTNAME: u32 = 1111;
     pub const GENERIC_TCP: u32 = 1200;
     pub const BROKEN_PIPE: u32 = 1201;
     pub const DIAL_TIMEOUT: u32 = 1211;
@@ -106,6 +113,7 @@ impl InvokeError {
             retry_after_seconds: None,
             reason: None,
             not_retryable: false,
+            by_policy: false,
         }
     }
 
@@ -189,6 +197,12 @@ impl InvokeError {
         serde_json::to_vec(&Envelope { error: self }).unwrap_or_else(|_| {
             br#"{"error":{"kind":"internal","name":"InternalError","code":"Internal","message":"cannot encode the error"}}"#.to_vec()
         })
+    }
+}
+
+impl From<crate::config::ConfigError> for InvokeError {
+    fn from(err: crate::config::ConfigError) -> Self {
+        InvokeError::config(err.message)
     }
 }
 
@@ -343,6 +357,13 @@ pub(crate) fn error_chain(err: &(dyn StdError + 'static)) -> String {
 /// Finds the `io::Error` under a dispatch failure to name the cause as k6
 /// names it for HTTP requests.
 pub(crate) fn classify_network(err: &(dyn StdError + 'static), detail: String) -> InvokeError {
+    if let Some(dial) = find_source::<crate::network::DialError>(err) {
+        let mut error = InvokeError::network(dial.name, dial.code, dial.message.clone());
+        // The test's own options refused it: a retry would be refused too.
+        error.not_retryable = dial.by_policy;
+        error.by_policy = dial.by_policy;
+        return error;
+    }
     if let Some(tls) = tls_error(err, &detail) {
         return tls;
     }

@@ -322,10 +322,13 @@ impl InvokeRequest {
 pub async fn invoke(client: &Client, request: ValidRequest) -> Invoked {
     let traffic = Arc::new(Traffic::default());
     let result = send(client, request.0, &traffic).await;
-    Invoked {
-        result,
-        wire: WireStats::measure(&traffic),
+    let mut wire = WireStats::measure(&traffic);
+    if matches!(&result, Err(e) if e.by_policy) && wire.bytes_sent == 0 {
+        // Refused by the test's own network options before a byte left:
+        // not an invocation of the function (k6 codes 1110, 1111).
+        wire.duration_ns = None;
     }
+    Invoked { result, wire }
 }
 
 async fn send(

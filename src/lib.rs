@@ -24,6 +24,7 @@ pub mod ffi;
 pub mod fuzzing;
 pub mod invoke;
 pub mod metering;
+pub mod network;
 pub mod report;
 pub mod response;
 pub mod runtime;

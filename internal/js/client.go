@@ -14,6 +14,10 @@ import (
 // lambdaClient is one JS LambdaClient.
 type lambdaClient struct {
 	mi     *ModuleInstance
+	config *clientConfig
+	// native is made at the first invoke, with the VU's network options
+	// (blacklistIPs, hosts, dns, TLS, localIPs): they are known only once
+	// the init context is over. Only the VU's goroutine touches it.
 	native *native.Client
 }
 
@@ -34,11 +38,10 @@ func (mi *ModuleInstance) newLambdaClient(call sobek.ConstructorCall) *sobek.Obj
 	if err := readClientOptions(call.Argument(1), cfg); err != nil {
 		panic(rt.NewTypeError("LambdaClient: " + err.Error()))
 	}
-	native, rej := native.NewClient(cfg.json())
-	if rej != nil {
+	if rej := native.ValidateConfig(cfg.json()); rej != nil {
 		panic(mi.errors.fromOutcome(rej.Decode()))
 	}
-	client := &lambdaClient{mi: mi, native: native}
+	client := &lambdaClient{mi: mi, config: cfg}
 	_ = call.This.Set("invoke", client.invoke)
 	return nil
 }
@@ -110,7 +113,12 @@ func (c *lambdaClient) start(base metrics.TagsAndMeta, name, payload, options so
 		})
 	}
 	inject(stepStarting)
-	flight, rej := c.native.Start(&req.Request, onComplete)
+	client, refused := c.nativeClient()
+	if refused != nil {
+		s.settle(func() { _ = reject(mi.errors.fromOutcome(refused)) })
+		return
+	}
+	flight, rej := client.Start(&req.Request, onComplete)
 	if rej != nil {
 		s.settle(func() { _ = reject(mi.errors.fromOutcome(rej.Decode())) })
 		return
@@ -120,6 +128,28 @@ func (c *lambdaClient) start(base metrics.TagsAndMeta, name, payload, options so
 	// event loop is never left waiting for it.
 	s.handedOver(flight, func() func() bool { return context.AfterFunc(ctx, flight.Cancel) })
 	inject(stepStarted)
+}
+
+// nativeClient is the library's client for this LambdaClient under the
+// VU's network options, made at the first call.
+func (c *lambdaClient) nativeClient() (*native.Client, *native.OutcomeError) {
+	if c.native != nil {
+		return c.native, nil
+	}
+	policy, err := policyOf(c.mi.vu.State())
+	if err != nil {
+		return nil, &native.OutcomeError{
+			Kind: native.KindConfig, Name: "InvalidAWSConfigError", Message: "invalid k6 network options: " + err.Error(),
+		}
+	}
+	cfg := *c.config
+	cfg.Network = policy
+	client, rej := native.NewClient(cfg.json())
+	if rej != nil {
+		return nil, rej.Decode()
+	}
+	c.native = client
+	return client, nil
 }
 
 // emitMetrics pushes the samples of an invocation that reached the network:

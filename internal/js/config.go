@@ -20,6 +20,9 @@ type clientConfig struct {
 	TimeoutMs       *int64  `json:"timeoutMs,omitempty"`
 	MaxAttempts     *int64  `json:"maxAttempts,omitempty"`
 	Transport       *string `json:"transport,omitempty"`
+	// Network is the VU's k6 network options, set at the first invoke
+	// (the script's options are not known in the init context).
+	Network *networkPolicy `json:"network,omitempty"`
 }
 
 // optionalString reads obj[key]: absent for undefined and null, an error

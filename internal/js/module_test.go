@@ -80,15 +80,26 @@ var sampleChannels sync.Map // *modulestest.Runtime → chan metrics.SampleConta
 // called), its samples buffered in rt.VU.StateField.Samples.
 func newRuntime(t *testing.T) *modulestest.Runtime {
 	t.Helper()
+	return newRuntimeWith(t, nil)
+}
+
+// newRuntimeWith is newRuntime with a VU state that setup adjusts (k6
+// options, TLS configuration, dialer).
+func newRuntimeWith(t *testing.T, setup func(*lib.State)) *modulestest.Runtime {
+	t.Helper()
 	rt := newInitRuntime(t)
 	registry := rt.VU.InitEnvField.Registry
 	samples := make(chan metrics.SampleContainer, 10000)
 	sampleChannels.Store(rt, samples)
-	rt.MoveToVUContext(&lib.State{
+	state := &lib.State{
 		Samples:        samples,
 		Tags:           lib.NewVUStateTags(registry.RootTagSet()),
 		BuiltinMetrics: rt.BuiltinMetrics,
-	})
+	}
+	if setup != nil {
+		setup(state)
+	}
+	rt.MoveToVUContext(state)
 	return rt
 }
 

@@ -13,7 +13,6 @@
 //! run both against the same servers and compare.
 
 mod credentials;
-mod http_client;
 mod metered_body;
 mod request;
 mod response;
@@ -31,10 +30,15 @@ use crate::metering::Traffic;
 use crate::response::InvocationResponse;
 
 pub use credentials::CredentialSource;
-use http_client::HttpClient;
+pub use metered_body::MeteredBody;
+
+use crate::error::{classify_network, error_chain, find_source};
+use crate::network::pools::SendError;
+use crate::network::Network;
 
 pub struct Transport {
-    http: HttpClient,
+    /// Connections under the k6 network options of the client's VU.
+    network: Arc<Network>,
     endpoint: request::Endpoint,
     region: String,
     credentials: CredentialSource,
@@ -73,7 +77,7 @@ impl Transport {
         };
         let endpoint = request::Endpoint::parse(&url)?;
         Ok(Self {
-            http: HttpClient::shared(endpoint.is_https())?,
+            network: Network::shared(&config.network()).map_err(InvokeError::from)?,
             endpoint,
             region: region.to_owned(),
             credentials: CredentialSource::new(config, sdk_config),
@@ -118,9 +122,28 @@ impl Transport {
             metered_body::MeteredBody::new(body.clone(), signed.head_len, Arc::clone(traffic))
         });
         traffic.mark_attempt();
-        let answer = self.http.send(request).await?;
+        let answer = match self
+            .network
+            .direct_pools()
+            .send(&self.network, request)
+            .await
+        {
+            Ok(answer) => answer,
+            Err(SendError::Config(e)) => return Err(e.into()),
+            Err(SendError::Http(e)) => {
+                let mut error = classify_network(&e, error_chain(&e));
+                error.not_retryable |= is_parse_error(&e);
+                return Err(error);
+            }
+        };
         response::read(answer, traffic).await
     }
+}
+
+/// True when hyper could not parse the answer (as opposed to a connection
+/// that failed or closed).
+fn is_parse_error(error: &(dyn std::error::Error + 'static)) -> bool {
+    find_source::<hyper::Error>(error).is_some_and(|e| e.is_parse() || e.is_parse_status())
 }
 
 /// The direct transport knows the standard endpoints only: with FIPS or

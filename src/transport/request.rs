@@ -47,11 +47,6 @@ impl Endpoint {
             host: HeaderValue::from_str(host).map_err(|_| bad("invalid host"))?,
         })
     }
-
-    /// Whether the endpoint needs TLS (and so trust anchors).
-    pub fn is_https(&self) -> bool {
-        self.base.starts_with("https://")
-    }
 }
 
 /// A signed request without its body (the caller attaches the payload as

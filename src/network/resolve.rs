@@ -1,0 +1,188 @@
+//! Host names to addresses as k6 resolves them for `k6/http`: the system
+//! resolver's answer is kept for `dns.ttl`, filtered by `dns.policy`, and
+//! one address is picked per connection by `dns.select`.
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::sync::Mutex;
+use std::time::Instant;
+
+use super::policy::{DnsOptions, DnsSelect};
+use super::DialError;
+use crate::error::k6_code;
+
+struct Cached {
+    ips: Vec<IpAddr>,
+    at: Instant,
+}
+
+pub struct Resolver {
+    options: DnsOptions,
+    cache: Mutex<HashMap<String, Cached>>,
+    round_robin: Mutex<HashMap<String, usize>>,
+}
+
+impl Resolver {
+    pub fn new(options: DnsOptions) -> Self {
+        Self {
+            options,
+            cache: Mutex::new(HashMap::new()),
+            round_robin: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// One address for `host`, a name (IP literals never get here).
+    pub async fn resolve(&self, host: &str) -> Result<IpAddr, DialError> {
+        let ips = match self.cached(host) {
+            Some(ips) => ips,
+            None => {
+                let ips = self.options.policy.apply(&lookup(host).await?);
+                if !self.options.ttl().is_zero() {
+                    lock(&self.cache).insert(
+                        host.to_owned(),
+                        Cached {
+                            ips: ips.clone(),
+                            at: Instant::now(),
+                        },
+                    );
+                }
+                ips
+            }
+        };
+        self.select(host, &ips).ok_or_else(|| {
+            DialError::dns(
+                k6_code::DNS_NO_SUCH_HOST,
+                format!(
+                    "lookup {host}: no such host: no address of the families dns.policy {} allows",
+                    self.options.policy.name()
+                ),
+            )
+        })
+    }
+
+    fn cached(&self, host: &str) -> Option<Vec<IpAddr>> {
+        let cache = lock(&self.cache);
+        let entry = cache.get(host)?;
+        (entry.at.elapsed() < self.options.ttl()).then(|| entry.ips.clone())
+    }
+
+    pub(crate) fn select(&self, host: &str, ips: &[IpAddr]) -> Option<IpAddr> {
+        if ips.is_empty() {
+            return None;
+        }
+        let index = match self.options.select {
+            DnsSelect::First => 0,
+            DnsSelect::Random => fastrand::usize(..ips.len()),
+            DnsSelect::RoundRobin => {
+                let mut turns = lock(&self.round_robin);
+                let turn = turns.entry(host.to_owned()).or_insert(0);
+                let index = *turn % ips.len();
+                *turn = turn.wrapping_add(1);
+                index
+            }
+        };
+        Some(ips[index])
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// The system resolver (getaddrinfo, on tokio's blocking pool): the
+/// addresses in its order, each once.
+async fn lookup(host: &str) -> Result<Vec<IpAddr>, DialError> {
+    let found = tokio::net::lookup_host((host, 0)).await.map_err(|e| {
+        DialError::dns(
+            k6_code::DNS_NO_SUCH_HOST,
+            format!("lookup {host}: no such host: {e}"),
+        )
+    })?;
+    let mut ips: Vec<IpAddr> = Vec::new();
+    for addr in found {
+        if !ips.contains(&addr.ip()) {
+            ips.push(addr.ip());
+        }
+    }
+    Ok(ips)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::policy::DnsPolicy;
+    use super::*;
+
+    fn resolver(select: DnsSelect, ttl_ms: u64) -> Resolver {
+        Resolver::new(DnsOptions {
+            ttl_ms,
+            select,
+            policy: DnsPolicy::PreferIpv4,
+        })
+    }
+
+    fn ips(list: &[&str]) -> Vec<IpAddr> {
+        list.iter().map(|s| s.parse().unwrap()).collect()
+    }
+
+    #[test]
+    fn selects_first_in_turn_or_at_random() {
+        let three = ips(&["10.0.0.1", "10.0.0.2", "10.0.0.3"]);
+        let first = resolver(DnsSelect::First, 0);
+        assert!((0..5).all(|_| first.select("h", &three) == Some(three[0])));
+        let rr = resolver(DnsSelect::RoundRobin, 0);
+        let turns: Vec<_> = (0..6).map(|_| rr.select("h", &three).unwrap()).collect();
+        assert_eq!(turns, [&three[..], &three[..]].concat());
+        let random = resolver(DnsSelect::Random, 0);
+        let picked: std::collections::HashSet<_> = (0..200)
+            .map(|_| random.select("h", &three).unwrap())
+            .collect();
+        assert_eq!(
+            picked.len(),
+            3,
+            "200 random picks of 3 addresses hit every one"
+        );
+        assert_eq!(first.select("h", &[]), None);
+    }
+
+    #[tokio::test]
+    async fn caches_for_the_ttl_and_not_with_ttl_zero() {
+        let cached = resolver(DnsSelect::First, 60_000);
+        assert_eq!(
+            cached.resolve("localhost").await.unwrap(),
+            ips(&["127.0.0.1"])[0]
+        );
+        // A planted answer is returned while the entry lives: the cache is used.
+        lock(&cached.cache).get_mut("localhost").unwrap().ips = ips(&["10.9.9.9"]);
+        assert_eq!(
+            cached.resolve("localhost").await.unwrap(),
+            ips(&["10.9.9.9"])[0]
+        );
+
+        let uncached = resolver(DnsSelect::First, 0);
+        uncached.resolve("localhost").await.unwrap();
+        assert!(lock(&uncached.cache).is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_policy_that_leaves_no_address_is_a_dns_error() {
+        let only_v6 = Resolver::new(DnsOptions {
+            ttl_ms: 0,
+            select: DnsSelect::First,
+            policy: DnsPolicy::OnlyIpv6,
+        });
+        // This machine's localhost is 127.0.0.1 only; where it also has ::1,
+        // onlyIPv6 must give that.
+        match only_v6.resolve("localhost").await {
+            Ok(ip) => assert!(ip.is_ipv6(), "{ip}"),
+            Err(e) => {
+                assert_eq!((e.name, e.code), ("DNSError", k6_code::DNS_NO_SUCH_HOST));
+                assert!(e.message.contains("onlyIPv6"), "{}", e.message);
+            }
+        }
+        let err = resolver(DnsSelect::First, 0)
+            .resolve("no-such-host.invalid")
+            .await
+            .unwrap_err();
+        assert_eq!(err.code, k6_code::DNS_NO_SUCH_HOST);
+    }
+}
