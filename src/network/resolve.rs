@@ -4,8 +4,10 @@
 
 use std::collections::HashMap;
 use std::net::IpAddr;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
+
+use tokio::sync::OnceCell;
 
 use super::policy::{DnsOptions, DnsSelect};
 use super::DialError;
@@ -16,10 +18,17 @@ struct Cached {
     at: Instant,
 }
 
+type Lookup = Arc<OnceCell<Result<Vec<IpAddr>, DialError>>>;
+
 pub struct Resolver {
     options: DnsOptions,
     cache: Mutex<HashMap<String, Cached>>,
+    /// Lookups under way: a thousand VUs opening their first connection
+    /// to one name wait for one lookup, not a thousand.
+    pending: Mutex<HashMap<String, Lookup>>,
     round_robin: Mutex<HashMap<String, usize>>,
+    /// System lookups made (the single-flight test reads it).
+    lookups: std::sync::atomic::AtomicUsize,
 }
 
 impl Resolver {
@@ -27,7 +36,9 @@ impl Resolver {
         Self {
             options,
             cache: Mutex::new(HashMap::new()),
+            pending: Mutex::new(HashMap::new()),
             round_robin: Mutex::new(HashMap::new()),
+            lookups: std::sync::atomic::AtomicUsize::new(0),
         }
     }
 
@@ -35,19 +46,7 @@ impl Resolver {
     pub async fn resolve(&self, host: &str) -> Result<IpAddr, DialError> {
         let ips = match self.cached(host) {
             Some(ips) => ips,
-            None => {
-                let ips = self.options.policy.apply(&lookup(host).await?);
-                if !self.options.ttl().is_zero() {
-                    lock(&self.cache).insert(
-                        host.to_owned(),
-                        Cached {
-                            ips: ips.clone(),
-                            at: Instant::now(),
-                        },
-                    );
-                }
-                ips
-            }
+            None => self.look_up_once(host).await?,
         };
         self.select(host, &ips).ok_or_else(|| {
             DialError::dns(
@@ -58,6 +57,35 @@ impl Resolver {
                 ),
             )
         })
+    }
+
+    /// One lookup of `host` however many callers ask at once; its answer,
+    /// filtered by the policy, goes to the cache.
+    async fn look_up_once(&self, host: &str) -> Result<Vec<IpAddr>, DialError> {
+        let cell = Arc::clone(lock(&self.pending).entry(host.to_owned()).or_default());
+        let answer = cell
+            .get_or_init(|| async {
+                self.lookups
+                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                let ips = self.options.policy.apply(&lookup(host).await?);
+                if !self.options.ttl().is_zero() {
+                    lock(&self.cache).insert(
+                        host.to_owned(),
+                        Cached {
+                            ips: ips.clone(),
+                            at: Instant::now(),
+                        },
+                    );
+                }
+                Ok(ips)
+            })
+            .await
+            .clone();
+        let mut pending = lock(&self.pending);
+        if pending.get(host).is_some_and(|c| Arc::ptr_eq(c, &cell)) {
+            pending.remove(host);
+        }
+        answer
     }
 
     fn cached(&self, host: &str) -> Option<Vec<IpAddr>> {
@@ -161,6 +189,26 @@ mod tests {
         let uncached = resolver(DnsSelect::First, 0);
         uncached.resolve("localhost").await.unwrap();
         assert!(lock(&uncached.cache).is_empty());
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn concurrent_first_lookups_share_one() {
+        let r = Arc::new(resolver(DnsSelect::First, 60_000));
+        let callers: Vec<_> = (0..50)
+            .map(|_| {
+                let r = Arc::clone(&r);
+                tokio::spawn(async move { r.resolve("localhost").await })
+            })
+            .collect();
+        for caller in callers {
+            assert!(caller.await.unwrap().is_ok());
+        }
+        assert!(
+            lock(&r.pending).is_empty(),
+            "finished lookups are forgotten"
+        );
+        assert_eq!(r.lookups.load(std::sync::atomic::Ordering::Relaxed), 1);
+        assert_eq!(lock(&r.cache).len(), 1);
     }
 
     #[tokio::test]
