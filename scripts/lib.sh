@@ -169,12 +169,15 @@ stop_pid() {
   wait "$pid" 2>/dev/null || true
 }
 
-# start_lambdaserver WORKDIR: builds and starts tests/lambdaserver on a
-# free loopback port. Sets SERVER_PID and LAMBDASERVER_URL.
+# start_lambdaserver WORKDIR [FLAG...]: builds and starts tests/lambdaserver
+# on a free loopback port, with any further listeners the flags ask for
+# (their -...-port-file is written before -port-file, which is last). Sets
+# SERVER_PID and LAMBDASERVER_URL.
 start_lambdaserver() {
   local work=$1
+  shift
   (cd tests/lambdaserver && go build -o "$work/lambdaserver" .)
-  "$work/lambdaserver" -addr 127.0.0.1:0 -port-file "$work/lambdaserver.port" >"$work/lambdaserver.log" 2>&1 &
+  "$work/lambdaserver" -addr 127.0.0.1:0 -port-file "$work/lambdaserver.port" "$@" >"$work/lambdaserver.log" 2>&1 &
   SERVER_PID=$!
   local deadline=$((SECONDS + 20))
   until [ -s "$work/lambdaserver.port" ]; do

@@ -17,31 +17,17 @@ cd "$(dirname "$0")/../.."
 . scripts/lib.sh
 K6=${K6:-build/k6}
 
-server_pid=
+SERVER_PID=
 work=$(mktemp -d)
 cleanup() {
-  if [ -n "$server_pid" ]; then
-    kill -TERM "$server_pid" 2>/dev/null || true
-    wait "$server_pid" 2>/dev/null || true
-  fi
+  stop_pid "$SERVER_PID"
   rm -rf "$work"
 }
 trap cleanup EXIT
 
 if [ -z "${LAMBDASERVER_URL:-}" ]; then
-  (cd tests/lambdaserver && go build -o "$work/lambdaserver" .)
-  "$work/lambdaserver" -addr 127.0.0.1:0 -port-file "$work/port" \
-    -tls-listen 127.0.0.1:0 -tls-port-file "$work/tls-port" >"$work/lambdaserver.log" 2>&1 &
-  server_pid=$!
-  deadline=$((SECONDS + 20))
-  # -port-file is written last, once both listen.
-  until [ -s "$work/port" ]; do
-    [ "$SECONDS" -lt "$deadline" ] || die "lambdaserver did not start: $(cat "$work/lambdaserver.log")"
-    sleep 0.1
-  done
-  LAMBDASERVER_URL="http://127.0.0.1:$(cat "$work/port")"
+  start_lambdaserver "$work" -tls-listen 127.0.0.1:0 -tls-port-file "$work/tls-port"
   LAMBDASERVER_TLS_URL="https://127.0.0.1:$(cat "$work/tls-port")"
-  wait_for_port 127.0.0.1 "${LAMBDASERVER_URL##*:}" 10 || die "lambdaserver is not accepting connections"
 fi
 : "${LAMBDASERVER_TLS_URL:?set LAMBDASERVER_TLS_URL (tests/lambdaserver -tls-listen 127.0.0.1:0 -tls-port-file FILE)}"
 

@@ -18,35 +18,22 @@ cd "$(dirname "$0")/../.."
 . scripts/lib.sh
 K6=${K6:-build/k6}
 
-server_pid=
+SERVER_PID=
 work=$(mktemp -d)
 cleanup() {
-  if [ -n "$server_pid" ]; then
-    kill -TERM "$server_pid" 2>/dev/null || true
-    wait "$server_pid" 2>/dev/null || true
-  fi
+  stop_pid "$SERVER_PID"
   rm -rf "$work"
 }
 trap cleanup EXIT
 
-(cd tests/lambdaserver && go build -o "$work/lambdaserver" .)
-"$work/lambdaserver" -addr 127.0.0.1:0 -port-file "$work/port" \
+start_lambdaserver "$work" \
   -tls-listen 127.0.0.1:0 -tls-port-file "$work/tls-port" \
   -tls12-listen 127.0.0.1:0 -tls12-port-file "$work/tls12-port" \
-  -proxy-listen 127.0.0.1:0 -proxy-port-file "$work/proxy-port" -proxy-auth user:pass \
-  >"$work/lambdaserver.log" 2>&1 &
-server_pid=$!
-deadline=$((SECONDS + 20))
-# -port-file is written last, once every listener listens.
-until [ -s "$work/port" ]; do
-  [ "$SECONDS" -lt "$deadline" ] || die "lambdaserver did not start: $(cat "$work/lambdaserver.log")"
-  sleep 0.1
-done
-url="http://127.0.0.1:$(cat "$work/port")"
+  -proxy-listen 127.0.0.1:0 -proxy-port-file "$work/proxy-port" -proxy-auth user:pass
+url=$LAMBDASERVER_URL
 tls_url="https://127.0.0.1:$(cat "$work/tls-port")"
 tls12_url="https://127.0.0.1:$(cat "$work/tls12-port")"
 proxy="127.0.0.1:$(cat "$work/proxy-port")"
-wait_for_port 127.0.0.1 "${url##*:}" 10 || die "lambdaserver is not accepting connections"
 
 # The server's counters that anything reaching it moves, on one line.
 server_counts() {
