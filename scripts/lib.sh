@@ -169,6 +169,15 @@ stop_pid() {
   wait "$pid" 2>/dev/null || true
 }
 
+# scratch_dir_with_server: makes WORK, a temporary directory for a script
+# that starts its own tests/lambdaserver; at exit the server (SERVER_PID)
+# is stopped and WORK removed.
+scratch_dir_with_server() {
+  SERVER_PID=
+  WORK=$(mktemp -d)
+  trap 'stop_pid "$SERVER_PID"; rm -rf "$WORK"' EXIT
+}
+
 # start_lambdaserver WORKDIR [FLAG...]: builds and starts tests/lambdaserver
 # on a free loopback port, with any further listeners the flags ask for
 # (their -...-port-file is written before -port-file, which is last). Sets

@@ -18,13 +18,8 @@ cd "$(dirname "$0")/../.."
 . scripts/lib.sh
 K6=${K6:-build/k6}
 
-SERVER_PID=
-work=$(mktemp -d)
-cleanup() {
-  stop_pid "$SERVER_PID"
-  rm -rf "$work"
-}
-trap cleanup EXIT
+scratch_dir_with_server
+work=$WORK
 
 start_lambdaserver "$work" \
   -tls-listen 127.0.0.1:0 -tls-port-file "$work/tls-port" \
