@@ -134,6 +134,8 @@ step "e2e: fault suite (10 faults, 1 and 20 VUs, both transports; its own server
   tests/e2e/run_faults.sh
 step "e2e: k6 network options (blacklistIPs, blockHostnames, hosts, dns, TLS, localIPs, proxies; both transports)" \
   tests/e2e/run_network_policy.sh
+step "e2e: signals and stops (SIGINT, SIGTERM with 300 in flight, gracefulStop; its own server)" \
+  tests/e2e/run_signals.sh
 step "e2e: metrics, tags, data_sent, thresholds (--out json)" \
   env LAMBDASERVER_URL="$LAMBDASERVER_URL" tests/e2e/run_metrics.sh
 step "lambda-invoke against watch, moto and lambdaserver" env LAMBDA_INVOKE=build/lambda-invoke \

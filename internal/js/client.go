@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/grafana/sobek"
+	"go.k6.io/k6/lib"
 	"go.k6.io/k6/metrics"
 
 	"github.com/xk6-lambda/xk6-lambda/internal/native"
@@ -76,15 +77,15 @@ func (c *lambdaClient) invoke(call sobek.FunctionCall) sobek.Value {
 			_ = reject(c.mi.errors.plain("InternalError", fmt.Sprintf("xk6-lambda: invoke failed: %v", r)))
 		}
 	}()
-	c.start(state.Tags.GetCurrentValues(), call.Argument(0), call.Argument(1), call.Argument(2), resolve, reject)
+	c.start(state, call.Argument(0), call.Argument(1), call.Argument(2), resolve, reject)
 	return rt.ToValue(promise)
 }
 
 // start validates the arguments and starts the invocation. The promise is
 // settled exactly once on every path, a panic included: see settlement.
-// base is the VU's tags and metadata at the call, which its samples carry
-// whatever the script changes before the answer arrives (as k6/http does).
-func (c *lambdaClient) start(base metrics.TagsAndMeta, name, payload, options sobek.Value, resolve, reject func(any) error) {
+// The samples carry the VU's tags and metadata at the call, whatever the
+// script changes before the answer arrives (as k6/http does).
+func (c *lambdaClient) start(state *lib.State, name, payload, options sobek.Value, resolve, reject func(any) error) {
 	mi := c.mi
 	req, bad := readInvokeArgs(name, payload, options, mi.stringify)
 	if bad != nil {
@@ -100,15 +101,20 @@ func (c *lambdaClient) start(base metrics.TagsAndMeta, name, payload, options so
 	s := newSettlement(mi.vu.RegisterCallback(), mi.errors, reject)
 	defer s.recoverUnsettled()
 	inject(stepRegistered)
-	key := newSampleKey(req, base)
+	key := newSampleKey(req, state.Tags.GetCurrentValues())
 	onComplete := func(data []byte) {
 		s.completed()
 		defer s.recoverUnsettled()
 		inject(stepCompleted)
 		result := native.DecodeOutcome(data) // off the VU goroutine: keep its work small
+		// Counted when the answer arrives, as k6/http counts a response
+		// (its transport pushes on the request's goroutine), not when the
+		// event loop gets to settle it: a VU busy in JavaScript, then
+		// stopped, would otherwise drop an invocation answered before the
+		// stop.
+		c.emitMetrics(ctx, state, key, result)
 		s.settle(func() {
 			inject(stepOnEventLoop)
-			c.emitMetrics(key, result)
 			c.settleOutcome(result, resolve, reject)
 		})
 	}
@@ -154,15 +160,15 @@ func (c *lambdaClient) nativeClient() (*native.Client, *native.OutcomeError) {
 
 // emitMetrics pushes the samples of an invocation that reached the network:
 // one refused before (credentials, configuration) or cancelled because the
-// VU stopped is not a measurement of the function.
-func (c *lambdaClient) emitMetrics(key *sampleKey, o *native.Outcome) {
+// VU stopped is not a measurement of the function, nor is an answer that
+// came after the VU stopped (ctx is the VU's context at the call). It runs
+// on the completion drain, with the VU's state from the call: the samples
+// are pushed before the promise's settling is queued, so before the
+// iteration (which waits for that) ends.
+func (c *lambdaClient) emitMetrics(ctx context.Context, state *lib.State, key *sampleKey, o *native.Outcome) {
 	if !o.OnWire() || (o.Error != nil && o.Error.Kind == native.KindCancelled) {
 		return
 	}
-	state := c.mi.vu.State()
-	if state == nil {
-		return
-	}
 	samples := c.mi.metrics.invocationSamples(state.BuiltinMetrics, key, o)
-	metrics.PushIfNotDone(c.mi.vu.Context(), state.Samples, samples)
+	metrics.PushIfNotDone(ctx, state.Samples, samples)
 }

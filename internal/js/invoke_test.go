@@ -102,6 +102,38 @@ func TestSamplesCarryTheTagsOfTheCall(t *testing.T) {
 	assert.Equal(t, "call", phase)
 }
 
+// An invocation is counted when its answer arrives, not when the event
+// loop gets to settle the promise: a VU busy in JavaScript and then
+// stopped (its iteration interrupted) still counts an invocation answered
+// before the stop, as k6/http counts an asyncRequest's response.
+func TestSamplesArePushedWhenTheAnswerArrives(t *testing.T) {
+	t.Parallel()
+	srv := fakeLambda(t)
+	rt := newRuntime(t)
+	channel, _ := sampleChannels.Load(rt)
+	samples, _ := channel.(chan metrics.SampleContainer)
+	// Blocks the event loop until a lambda_invocations sample comes (true)
+	// or 5 s passed (false).
+	require.NoError(t, rt.VU.Runtime().Set("awaitSampleBlocking", func() bool {
+		deadline := time.After(5 * time.Second)
+		for {
+			select {
+			case container := <-samples:
+				if len(samplesOf(container.GetSamples(), "lambda_invocations")) > 0 {
+					return true
+				}
+			case <-deadline:
+				return false
+			}
+		}
+	}))
+	got := run(t, rt, srv.URL, `
+		const pending = client.invoke('add-numbers', '{}');
+		const counted = awaitSampleBlocking();
+		result = [counted, (await pending).statusCode];`)
+	assert.Equal(t, "[true,200]", got, "the sample waited for the event loop")
+}
+
 // The duration is the library's, measured at the network: a slow
 // completion handler (standing for the decoding of other completions on the
 // shared drain goroutine) is not part of any invocation's duration.

@@ -1,6 +1,7 @@
-// Used by network.js (the Invoke API
-// against tests/lambdaserver): clients per transport, a resolving
-// counterpart of lib.js's checkRejects, the server's counters, UTF-8 sizes.
+// Used by the scripts against tests/lambdaserver (network.js, faults.js,
+// ...): clients per transport, checks on how an invocation resolved or
+// rejected (with its elapsed time and the attempts the server counted),
+// the server's counters, UTF-8 sizes.
 import http from 'k6/http';
 import { AWSConfig, LambdaClient } from 'k6/x/lambda';
 import { TEST_KEYS, verify } from './lib.js';
@@ -46,6 +47,36 @@ export async function checkResolves(label, promise, checks) {
     console.error(`${label}: got ${error === null ? JSON.stringify(summarize(value)) : `${error.name}: ${error.message}`}`);
   }
   return error === null ? value : undefined;
+}
+
+// Calls `call` (a function returning the invocation's promise, which must
+// reject) and checks the error against every predicate in `checks` (named
+// `${label}: name`); each predicate gets the error and { elapsed, attempts }:
+// the milliseconds until the promise settled and, when `fn` is given, how
+// many invocations of `fn` the server counted meanwhile (GET /_test/stats
+// before and after). A resolution fails every check (so the number of
+// checks stays the same); a failure is logged. Returns the error, or null.
+export async function rejects(label, fn, call, checks) {
+  const before = fn === undefined ? 0 : counted(fn);
+  const started = Date.now();
+  let error = null;
+  try {
+    await call();
+  } catch (e) {
+    error = e;
+  }
+  const info = { elapsed: Date.now() - started };
+  if (fn !== undefined) info.attempts = counted(fn) - before;
+  const named = {};
+  for (const [name, predicate] of Object.entries(checks)) {
+    named[`${label}: ${name}`] = () => error !== null && predicate(error, info);
+  }
+  if (!verify(error, named)) {
+    const what = error === null ? 'a resolved promise' : `${error.name} ${JSON.stringify(error.code)}: ${error.message}`;
+    const attempts = fn === undefined ? '' : `, ${info.attempts} attempts`;
+    console.error(`${label}: got ${what} after ${info.elapsed} ms${attempts}`);
+  }
+  return error;
 }
 
 // A response without its (possibly megabytes long) payload, for logs.

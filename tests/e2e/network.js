@@ -7,8 +7,8 @@
 //   build/k6 run -q -e LAMBDA_ENDPOINT=http://127.0.0.1:PORT tests/e2e/network.js
 import * as lambda from 'k6/x/lambda';
 import { AWSConfig, AWSError, LambdaClient, LambdaInvocationError, NetworkError } from 'k6/x/lambda';
-import { TEST_KEYS, checkRejects, strictThresholds } from './lib.js';
-import { TRANSPORTS, checkResolves, clientsFor, counted } from './invoke_lib.js';
+import { TEST_KEYS, strictThresholds } from './lib.js';
+import { TRANSPORTS, checkResolves, clientsFor, counted, rejects } from './invoke_lib.js';
 
 const CHECKS_PER_TRANSPORT = 55;
 export const options = {
@@ -29,27 +29,6 @@ for (const transport of TRANSPORTS) {
     new AWSConfig({ region: 'us-east-1', endpoint: 'http://127.0.0.1:1', ...TEST_KEYS }),
     { transport },
   );
-}
-
-// Invokes `fn` through `call` and checks the rejection with `checks`,
-// whose predicates also get { attempts, elapsed }: the attempts the server
-// counted for `fn` and the milliseconds until the promise settled.
-async function rejects(label, fn, call, checks) {
-  const before = counted(fn);
-  const started = Date.now();
-  let error = null;
-  try {
-    await call();
-  } catch (e) {
-    error = e;
-  }
-  const info = { elapsed: Date.now() - started, attempts: counted(fn) - before };
-  const named = {};
-  for (const [name, predicate] of Object.entries(checks)) named[name] = (e) => predicate(e, info);
-  if (error !== null && !Object.values(named).every((p) => p(error))) {
-    console.error(`${label}: ${info.attempts} attempts in ${info.elapsed} ms`);
-  }
-  await checkRejects(label, error === null ? Promise.resolve() : Promise.reject(error), named);
 }
 
 // k6-jslib-aws scripts test the subclass: `e instanceof TCPError`.
