@@ -39,7 +39,7 @@ func TestPolicyOfReadsTheVUsNetworkOptions(t *testing.T) {
 				Policy: types.NullDNSPolicy{DNSPolicy: types.DNSonlyIPv6, Valid: true},
 			},
 		},
-		TLSConfig: &tls.Config{MinVersion: tls.VersionTLS13, InsecureSkipVerify: true}, //nolint:gosec // the option under test
+		TLSConfig: &tls.Config{MinVersion: tls.VersionTLS13, InsecureSkipVerify: true},
 		Dialer:    &netext.Dialer{Dialer: net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP("127.0.0.2")}}},
 	}
 	policy, err := policyOf(state)
