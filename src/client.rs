@@ -1,5 +1,6 @@
-//! A Lambda client: validated configuration plus an SDK client built on
-//! first use and shared by every client with the same configuration.
+//! A Lambda client: validated configuration plus a backend (the transport
+//! and the SDK client) built on first use and shared by every client with
+//! the same configuration; it owns the invocation.
 //!
 //! k6 scripts create one client per VU; with a thousand VUs that is a
 //! thousand `new LambdaClient(...)` calls with one configuration. They all
@@ -19,14 +20,19 @@ use tokio::sync::OnceCell;
 
 use crate::config::{ClientConfig, ConfigError, TransportKind};
 use crate::error::InvokeError;
+use crate::metering::Traffic;
 use crate::network::sdk_client::PolicyHttpClient;
 use crate::network::Network;
-use crate::transport::Transport;
+use crate::outcome::{Invoked, WireStats};
+use crate::request::{InvokeRequest, ValidRequest};
+use crate::response::InvocationResponse;
+use crate::transport::direct::Transport;
+use crate::transport::sdk;
 
 /// What sends the invocations of one configuration: the SDK client, and
 /// the direct transport unless the configuration asks for the SDK.
 #[derive(Debug)]
-pub(crate) struct Backend {
+struct Backend {
     pub sdk: aws_sdk_lambda::Client,
     /// The direct transport, unless the configuration asks for the SDK.
     pub direct: Option<Transport>,
@@ -90,7 +96,35 @@ impl Client {
         Arc::ptr_eq(&self.backend, &other.backend)
     }
 
-    pub(crate) async fn backend(&self) -> Result<&Backend, InvokeError> {
+    /// Sends the invocation and waits for Lambda's answer.
+    ///
+    /// A function error is a response (with `function_error` set), not an
+    /// `Err`: the caller decides how to surface it, with the payload intact.
+    pub async fn invoke(&self, request: ValidRequest) -> Invoked {
+        let traffic = Arc::new(Traffic::default());
+        let result = self.send(request.into_inner(), &traffic).await;
+        let mut wire = WireStats::measure(&traffic);
+        if matches!(&result, Err(e) if e.by_policy) && wire.bytes_sent == 0 {
+            // Refused by the test's own network options before a byte left:
+            // not an invocation of the function (k6 codes 1110, 1111).
+            wire.duration_ns = None;
+        }
+        Invoked { result, wire }
+    }
+
+    async fn send(
+        &self,
+        request: InvokeRequest,
+        traffic: &Arc<Traffic>,
+    ) -> Result<InvocationResponse, InvokeError> {
+        let backend = self.backend().await?;
+        match &backend.direct {
+            Some(transport) => transport.invoke(request, traffic).await,
+            None => sdk::invoke(&backend.sdk, request, traffic).await,
+        }
+    }
+
+    async fn backend(&self) -> Result<&Backend, InvokeError> {
         self.backend
             .get_or_init(|| build_backend(&self.config))
             .await
@@ -119,7 +153,7 @@ async fn build_backend(config: &ClientConfig) -> BackendResult {
     // extension's own, not traffic of the test.
     let network = Network::shared(&config.network())?;
     let sdk = aws_sdk_lambda::config::Builder::from(&sdk_config)
-        .retry_classifier(crate::sdk_retry::NoRetryAfterSuccess)
+        .retry_classifier(sdk::retry::NoRetryAfterSuccess)
         .http_client(PolicyHttpClient::new(network))
         .build();
     Ok(Backend {

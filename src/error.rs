@@ -200,6 +200,60 @@ impl InvokeError {
     }
 }
 
+/// A connection refused or failed before anything was sent, with the JS
+/// error class and k6 code it gets.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DialError {
+    pub name: &'static str,
+    pub code: u32,
+    pub message: String,
+    /// Refused by the test's own options (`blacklistIPs`,
+    /// `blockHostnames`): not an invocation of the function, and the same
+    /// again on a retry.
+    pub by_policy: bool,
+}
+
+impl std::fmt::Display for DialError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for DialError {}
+
+impl DialError {
+    pub(crate) fn blacklisted(ip: std::net::IpAddr, range: &ipnet::IpNet) -> Self {
+        Self {
+            name: "DNSError",
+            code: k6_code::BLACKLISTED_IP,
+            message: format!(
+                "ip is blacklisted: IP ({ip}) is in a blacklisted range ({range}) of the blacklistIPs option"
+            ),
+            by_policy: true,
+        }
+    }
+
+    pub(crate) fn blocked(host: &str, pattern: &str) -> Self {
+        Self {
+            name: "DNSError",
+            code: k6_code::BLOCKED_HOSTNAME,
+            message: format!(
+                "hostname is blocked: hostname ({host}) is in a blocked pattern ({pattern}) of the blockHostnames option"
+            ),
+            by_policy: true,
+        }
+    }
+
+    pub(crate) fn dns(code: u32, message: String) -> Self {
+        Self {
+            name: "DNSError",
+            code,
+            message,
+            by_policy: false,
+        }
+    }
+}
+
 impl From<crate::config::ConfigError> for InvokeError {
     fn from(err: crate::config::ConfigError) -> Self {
         InvokeError::config(err.message)
@@ -357,7 +411,7 @@ pub(crate) fn error_chain(err: &(dyn StdError + 'static)) -> String {
 /// Finds the `io::Error` under a dispatch failure to name the cause as k6
 /// names it for HTTP requests.
 pub(crate) fn classify_network(err: &(dyn StdError + 'static), detail: String) -> InvokeError {
-    if let Some(dial) = find_source::<crate::network::DialError>(err) {
+    if let Some(dial) = find_source::<DialError>(err) {
         let mut error = InvokeError::network(dial.name, dial.code, dial.message.clone());
         // The test's own options refused it: a retry would be refused too.
         error.not_retryable = dial.by_policy;

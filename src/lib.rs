@@ -1,7 +1,8 @@
 //! Rust core of xk6-lambda: AWS Lambda `Invoke` for k6 load tests.
 //!
 //! The crate has two layers:
-//! - the core ([`config`], [`client`], [`invoke`], [`response`], [`error`]),
+//! - the core ([`config`], [`request`], [`client`], [`transport`], [`network`],
+//!   [`response`], [`outcome`], [`error`]),
 //!   plain async Rust on one process-wide tokio [`runtime`];
 //! - the C ABI in [`ffi`], which the Go shim of the k6 extension links
 //!   statically and which owns every `unsafe` pointer rule.
@@ -22,18 +23,19 @@ pub mod error;
 pub mod examples;
 pub mod ffi;
 pub mod fuzzing;
-pub mod invoke;
 pub mod metering;
 pub mod network;
+pub mod outcome;
 pub mod report;
+pub mod request;
 pub mod response;
 pub mod runtime;
-mod sdk_retry;
 pub mod transport;
 
 pub use client::Client;
 pub use config::ClientConfig;
 pub use error::{ErrorKind, InvokeError};
-pub use invoke::{InvocationType, InvokeRequest, Invoked, LogType, ValidRequest, WireStats};
+pub use outcome::{Invoked, WireStats};
 pub use report::Report;
+pub use request::{InvocationType, InvokeRequest, LogType, ValidRequest};
 pub use response::InvocationResponse;

@@ -21,7 +21,6 @@ use std::process::ExitCode;
 use clap::error::ErrorKind as ClapErrorKind;
 use clap::{CommandFactory, Parser};
 use xk6_lambda::examples::example_names;
-use xk6_lambda::invoke::invoke;
 use xk6_lambda::runtime::runtime;
 use xk6_lambda::{InvocationType, InvokeRequest, LogType, ValidRequest};
 
@@ -51,7 +50,7 @@ fn main() -> ExitCode {
     }
     match prepare(&cli) {
         Ok((client, request)) => {
-            let invoked = runtime().block_on(invoke(&client, request));
+            let invoked = runtime().block_on(client.invoke(request));
             let stdout = std::io::stdout();
             let mut streams = output::Streams {
                 out_is_terminal: stdout.is_terminal(),

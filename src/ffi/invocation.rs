@@ -11,7 +11,7 @@ use super::boundary::{bytes, give_string, guard, guard_void, text};
 use super::queue::LambdaCompletionQueue;
 use super::{LambdaClient, LambdaStatus};
 use crate::error::InvokeError;
-use crate::invoke::{invoke, InvokeRequest, ValidRequest};
+use crate::request::{InvokeRequest, ValidRequest};
 use crate::runtime::runtime;
 
 /// Receives an invocation's outcome, on a thread of the library's runtime.
@@ -196,7 +196,7 @@ unsafe fn start(
     runtime().spawn(async move {
         // Boxed once: the invocation's future is large, and moving it
         // through select/catch_unwind/spawn would copy it each time.
-        let invocation = Box::pin(invoke(&client, request));
+        let invocation = Box::pin(client.invoke(request));
         let work = async {
             tokio::select! {
                 invoked = invocation => invoked.to_json(),

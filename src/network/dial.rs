@@ -18,10 +18,10 @@ use hyper_util::client::legacy::connect::{Connected, Connection};
 use hyper_util::rt::TokioIo;
 use tokio::net::{TcpSocket, TcpStream};
 
-use super::policy::Parsed;
 use super::proxy::{connect_tunnel, Proxies};
 use super::resolve::Resolver;
 use super::DialError;
+use crate::config::network::Parsed;
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
@@ -218,8 +218,8 @@ impl Write for Conn {
 
 #[cfg(test)]
 mod tests {
-    use super::super::policy::NetworkPolicy;
     use super::*;
+    use crate::config::network::NetworkPolicy;
     use crate::error::k6_code;
 
     fn dialer(policy: &str) -> Dialer {

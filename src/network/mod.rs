@@ -4,7 +4,8 @@
 //! environment (`HTTPS_PROXY`, `HTTP_PROXY`, `NO_PROXY`) hold for every
 //! invocation as they hold for `k6/http`.
 //!
-//! - [`policy`]: the options, as the Go shim reads them from the VU.
+//! The options themselves are `crate::config::network` (what the Go shim
+//! reads from the VU).
 //! - [`resolve`]: host name to one address (k6's DNS cache, select, policy).
 //! - [`proxy`]: the proxy environment, with Go's rules, and CONNECT tunnels.
 //! - [`dial`]: the connector the HTTP pools use.
@@ -13,7 +14,6 @@
 //!   for the SDK's HTTP client.
 
 pub mod dial;
-pub mod policy;
 pub mod pools;
 pub mod proxy;
 pub mod resolve;
@@ -26,64 +26,10 @@ use std::sync::{Arc, Mutex};
 use once_cell::sync::Lazy;
 use once_cell::sync::OnceCell;
 
-pub use policy::NetworkPolicy;
+pub use crate::config::network::NetworkPolicy;
 
 use crate::config::ConfigError;
-use crate::error::k6_code;
-
-/// A connection refused or failed before anything was sent, with the JS
-/// error class and k6 code it gets.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DialError {
-    pub name: &'static str,
-    pub code: u32,
-    pub message: String,
-    /// Refused by the test's own options (`blacklistIPs`,
-    /// `blockHostnames`): not an invocation of the function, and the same
-    /// again on a retry.
-    pub by_policy: bool,
-}
-
-impl std::fmt::Display for DialError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.message)
-    }
-}
-
-impl std::error::Error for DialError {}
-
-impl DialError {
-    fn blacklisted(ip: std::net::IpAddr, range: &ipnet::IpNet) -> Self {
-        Self {
-            name: "DNSError",
-            code: k6_code::BLACKLISTED_IP,
-            message: format!(
-                "ip is blacklisted: IP ({ip}) is in a blacklisted range ({range}) of the blacklistIPs option"
-            ),
-            by_policy: true,
-        }
-    }
-
-    fn blocked(host: &str, pattern: &str) -> Self {
-        Self {
-            name: "DNSError",
-            code: k6_code::BLOCKED_HOSTNAME,
-            message: format!(
-                "hostname is blocked: hostname ({host}) is in a blocked pattern ({pattern}) of the blockHostnames option"
-            ),
-            by_policy: true,
-        }
-    }
-
-    fn dns(code: u32, message: String) -> Self {
-        Self {
-            name: "DNSError",
-            code,
-            message,
-            by_policy: false,
-        }
-    }
-}
+pub use crate::error::DialError;
 
 /// Everything connections of one policy share: the parsed options, the
 /// DNS cache, the proxies, the TLS configuration and the pools.
@@ -91,7 +37,7 @@ pub struct Network {
     pub policy: NetworkPolicy,
     pub(crate) dialer: dial::Dialer,
     tls: OnceCell<Arc<rustls::ClientConfig>>,
-    direct_pools: pools::Pools<crate::transport::MeteredBody>,
+    direct_pools: pools::Pools<crate::metering::MeteredBody>,
     sdk_pools: pools::Pools<aws_smithy_types::body::SdkBody>,
 }
 
@@ -144,7 +90,7 @@ impl Network {
             .cloned()
     }
 
-    pub fn direct_pools(&self) -> &pools::Pools<crate::transport::MeteredBody> {
+    pub fn direct_pools(&self) -> &pools::Pools<crate::metering::MeteredBody> {
         &self.direct_pools
     }
 

@@ -229,8 +229,8 @@ pub async fn connect_tunnel(
     }
 }
 
-fn proxy_error(message: String) -> super::DialError {
-    super::DialError {
+fn proxy_error(message: String) -> crate::error::DialError {
+    crate::error::DialError {
         name: "GeneralError",
         code: crate::error::k6_code::GENERIC,
         message,
@@ -366,7 +366,7 @@ mod tests {
             .await
             .unwrap_err();
         assert!(err.to_string().contains("407"), "{err}");
-        let refused = err.downcast_ref::<super::super::DialError>().unwrap();
+        let refused = err.downcast_ref::<crate::error::DialError>().unwrap();
         assert_eq!((refused.name, refused.code), ("GeneralError", 1000));
         server.await.unwrap();
     }

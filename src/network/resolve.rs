@@ -9,8 +9,8 @@ use std::time::Instant;
 
 use tokio::sync::OnceCell;
 
-use super::policy::{DnsOptions, DnsSelect};
 use super::DialError;
+use crate::config::network::{DnsOptions, DnsSelect};
 use crate::error::k6_code;
 
 struct Cached {
@@ -137,8 +137,8 @@ async fn lookup(host: &str) -> Result<Vec<IpAddr>, DialError> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::policy::DnsPolicy;
     use super::*;
+    use crate::config::network::DnsPolicy;
 
     fn resolver(select: DnsSelect, ttl_ms: u64) -> Resolver {
         Resolver::new(DnsOptions {

@@ -9,7 +9,7 @@ use rustls::crypto::{verify_tls12_signature, verify_tls13_signature, CryptoProvi
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::{DigitallySignedStruct, RootCertStore, SignatureScheme};
 
-use super::policy::NetworkPolicy;
+use crate::config::network::NetworkPolicy;
 use crate::config::ConfigError;
 
 pub fn client_config(policy: &NetworkPolicy) -> Result<rustls::ClientConfig, ConfigError> {

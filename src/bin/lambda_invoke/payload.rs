@@ -6,7 +6,7 @@ use std::path::Path;
 
 use base64::Engine;
 use xk6_lambda::examples::example_event;
-use xk6_lambda::invoke::MAX_CLIENT_CONTEXT;
+use xk6_lambda::request::MAX_CLIENT_CONTEXT;
 
 use crate::args::Cli;
 use crate::Usage;

@@ -11,6 +11,10 @@
 //! invocation's duration is measured from there, in Rust, so that neither
 //! the queue to Go nor the decoding of other completions is part of it.
 
+mod body;
+
+pub use body::MeteredBody;
+
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::Instant;

@@ -1,22 +1,11 @@
-//! One `Invoke` call: the request, its validation (before anything is
-//! sent), and the call itself.
+//! What a script asks to invoke, and its validation: the one authority on
+//! what may be sent, applied before anything is.
 
 use std::str::FromStr;
 
-use aws_sdk_lambda::primitives::Blob;
-use aws_sdk_lambda::types::{InvocationType as SdkInvocationType, LogType as SdkLogType};
 use base64::Engine;
 
-use std::sync::Arc;
-use std::time::{Instant, SystemTime, UNIX_EPOCH};
-
-use serde::Serialize;
-
-use crate::client::Client;
 use crate::error::InvokeError;
-use crate::metering::{Traffic, TrafficMeter};
-use crate::report::Report;
-use crate::response::{decode_log, InvocationResponse};
 
 /// Lambda's limits on a request payload.
 pub const MAX_SYNC_PAYLOAD: usize = 6 * 1024 * 1024;
@@ -234,154 +223,23 @@ fn validate_client_context(context: &str) -> Result<(), InvokeError> {
     Ok(())
 }
 
-/// What an invocation did on the network, for k6's metrics.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct WireStats {
-    /// Bytes sent and received (retries included), for data_sent and
-    /// data_received; only what left, not what a refused connection would
-    /// have carried.
-    pub bytes_sent: u64,
-    pub bytes_received: u64,
-    /// From the first attempt's hand-over to the HTTP client to the end of
-    /// the answer or the failure. None: the invocation never reached the
-    /// network (credentials, configuration, a bug), so it is no sample of
-    /// the function.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub duration_ns: Option<u64>,
-    /// When it ended, as Unix time in nanoseconds: the samples' time.
-    pub end_unix_ns: u64,
-}
-
-impl WireStats {
-    fn measure(traffic: &Traffic) -> Self {
-        let end = Instant::now();
-        let end_unix_ns = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX));
-        Self {
-            bytes_sent: traffic.sent(),
-            bytes_received: traffic.received(),
-            duration_ns: traffic
-                .first_attempt()
-                .map(|start| u64::try_from((end - start).as_nanos()).unwrap_or(u64::MAX)),
-            end_unix_ns,
-        }
-    }
-}
-
-/// The outcome of an invocation: the response or the error, and what it
-/// did on the network either way.
-#[derive(Debug)]
-pub struct Invoked {
-    pub result: Result<InvocationResponse, InvokeError>,
-    pub wire: WireStats,
-}
-
-impl Invoked {
-    /// The completion JSON of the C ABI (see `LambdaCompletionCallback`):
-    /// the response's fields or `error`, and the wire statistics.
-    pub fn to_json(&self) -> Vec<u8> {
-        #[derive(Serialize)]
-        struct Completion<'a> {
-            #[serde(flatten, skip_serializing_if = "Option::is_none")]
-            response: Option<&'a InvocationResponse>,
-            #[serde(skip_serializing_if = "Option::is_none")]
-            error: Option<&'a InvokeError>,
-            #[serde(flatten)]
-            wire: &'a WireStats,
-        }
-        let completion = Completion {
-            response: self.result.as_ref().ok(),
-            error: self.result.as_ref().err(),
-            wire: &self.wire,
-        };
-        serde_json::to_vec(&completion).unwrap_or_else(|e| {
-            InvokeError::internal(format!("cannot encode the outcome: {e}")).to_json()
-        })
-    }
-}
-
 /// A request that passed [`InvokeRequest::validate`]: the only kind
 /// [`invoke`] takes, so validation happens once, where the caller can
 /// still refuse the call synchronously.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ValidRequest(InvokeRequest);
 
+impl ValidRequest {
+    pub(crate) fn into_inner(self) -> InvokeRequest {
+        self.0
+    }
+}
+
 impl InvokeRequest {
     pub fn into_valid(self) -> Result<ValidRequest, InvokeError> {
         self.validate()?;
         Ok(ValidRequest(self))
     }
-}
-
-/// Sends the invocation and waits for Lambda's answer.
-///
-/// A function error is a response (with `function_error` set), not an
-/// `Err`: the caller decides how to surface it, with the payload intact.
-pub async fn invoke(client: &Client, request: ValidRequest) -> Invoked {
-    let traffic = Arc::new(Traffic::default());
-    let result = send(client, request.0, &traffic).await;
-    let mut wire = WireStats::measure(&traffic);
-    if matches!(&result, Err(e) if e.by_policy) && wire.bytes_sent == 0 {
-        // Refused by the test's own network options before a byte left:
-        // not an invocation of the function (k6 codes 1110, 1111).
-        wire.duration_ns = None;
-    }
-    Invoked { result, wire }
-}
-
-async fn send(
-    client: &Client,
-    request: InvokeRequest,
-    traffic: &Arc<Traffic>,
-) -> Result<InvocationResponse, InvokeError> {
-    let backend = client.backend().await?;
-    match &backend.direct {
-        Some(transport) => transport.invoke(request, traffic).await,
-        None => send_with_sdk(&backend.sdk, request, traffic).await,
-    }
-}
-
-/// The same invocation through aws-sdk-lambda (`transport: 'sdk'`).
-async fn send_with_sdk(
-    sdk: &aws_sdk_lambda::Client,
-    request: InvokeRequest,
-    traffic: &Arc<Traffic>,
-) -> Result<InvocationResponse, InvokeError> {
-    let mut call = sdk
-        .invoke()
-        .function_name(request.function_name)
-        .invocation_type(SdkInvocationType::from(request.invocation_type.as_str()))
-        .payload(Blob::new(request.payload));
-    if request.log_type == LogType::Tail {
-        call = call.log_type(SdkLogType::Tail);
-    }
-    if let Some(context) = request.client_context {
-        call = call.client_context(context);
-    }
-    if let Some(qualifier) = request.qualifier {
-        call = call.qualifier(qualifier);
-    }
-    let mut output = call
-        .customize()
-        .interceptor(TrafficMeter(Arc::clone(traffic)))
-        .send()
-        .await?;
-    let payload = match output.payload.take() {
-        Some(blob) => String::from_utf8(blob.into_inner())
-            .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()),
-        None => String::new(),
-    };
-    let log_result = output.log_result.as_deref().map(decode_log);
-    Ok(InvocationResponse {
-        status_code: u16::try_from(output.status_code).unwrap_or(0),
-        executed_version: output.executed_version.take(),
-        report: log_result.as_deref().and_then(Report::from_log),
-        log_result,
-        payload,
-        function_error: output.function_error.take(),
-    })
 }
 
 #[cfg(test)]

@@ -10,7 +10,7 @@ use std::time::Duration;
 use ipnet::IpNet;
 use serde::Deserialize;
 
-use crate::config::ConfigError;
+use super::ConfigError;
 
 /// k6's options that decide where and how a connection is made. Equal
 /// policies share one resolver cache and one set of connection pools.

@@ -10,7 +10,7 @@ use http::header::{HeaderValue, CONTENT_LENGTH, CONTENT_TYPE, USER_AGENT};
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 
 use crate::error::InvokeError;
-use crate::invoke::{InvocationType, InvokeRequest, LogType};
+use crate::request::{InvocationType, InvokeRequest, LogType};
 
 /// RFC 3986 unreserved characters stay; everything else in a path label or
 /// query value is percent-encoded, as the SDK encodes `name:qualifier`.
@@ -50,7 +50,7 @@ impl Endpoint {
 }
 
 /// A signed request without its body (the caller attaches the payload as
-/// a [`super::metered_body::MeteredBody`]), and the size of its request
+/// a [`crate::metering::MeteredBody`]), and the size of its request
 /// line and headers on the wire (for data_sent).
 pub struct Signed {
     pub request: http::Request<()>,

@@ -5,7 +5,9 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
-use crate::network::NetworkPolicy;
+pub mod network;
+
+pub use network::NetworkPolicy;
 
 /// Default bound on one invocation, retries included.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
