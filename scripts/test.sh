@@ -136,6 +136,8 @@ step "e2e: the Invoke API against the test server, both transports" \
   env LAMBDASERVER_URL="$LAMBDASERVER_URL" tests/e2e/run_lambdaserver.sh
 step "e2e: fault suite (10 faults, 1 and 20 VUs, both transports; its own server)" \
   tests/e2e/run_faults.sh
+step "e2e: nothing leaks (liveCounts() in teardown after every outcome and stopped VUs)" \
+  env LAMBDASERVER_URL="$LAMBDASERVER_URL" tests/e2e/run_leaks.sh
 step "e2e: metrics, tags, data_sent, thresholds (--out json)" \
   env LAMBDASERVER_URL="$LAMBDASERVER_URL" tests/e2e/run_metrics.sh
 step "lambda-invoke against watch, moto and lambdaserver" env LAMBDA_INVOKE=build/lambda-invoke \
