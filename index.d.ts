@@ -152,6 +152,34 @@ export class LambdaClient {
  */
 export function exampleEvent(name: string): string;
 
+/**
+ * What the extension's native library holds, for the whole k6 process
+ * (not per VU). Diagnostic: for a leak check in `teardown()`, once every
+ * invocation has settled, `inFlight`, `completions`, `invocations` and
+ * `strings` are 0 (an invocation settling at that very moment may still
+ * be counted for a few milliseconds: poll briefly). `queues` is 1 once
+ * anything was invoked (one queue per process, kept for its life), and
+ * `clients` counts the `LambdaClient` objects the garbage collector has
+ * not yet freed, those of every VU included.
+ */
+export function liveCounts(): LiveCounts;
+
+/** The counts of {@link liveCounts}: each is what was handed over minus what was freed. */
+export interface LiveCounts {
+  /** Native client handles: one per `LambdaClient` not yet garbage collected. */
+  clients: number;
+  /** Completion queues: 1 once anything was invoked. */
+  queues: number;
+  /** Invocation handles not yet released (released when the completion arrives). */
+  invocations: number;
+  /** Invocations started whose completion has not arrived yet. */
+  inFlight: number;
+  /** Completions produced by the library and not yet freed by the extension. */
+  completions: number;
+  /** Error texts handed over by the library and not yet freed. */
+  strings: number;
+}
+
 /** Lambda answered with an error. `name` is the AWS error type (`ResourceNotFoundException`, ...). */
 export class AWSError extends Error {
   constructor(message: string, code: string);

@@ -16,6 +16,8 @@
  *    (LAMBDA_STATUS_OK) calls its callback exactly once.
  *  - No call unwinds into the caller: a panic is reported as
  *    LAMBDA_STATUS_PANIC, or as an InternalError result.
+ *  - lambda_live_counts tells how many of each of these the caller holds,
+ *    and how many invocations still owe a completion: a leak check.
  */
 
 
@@ -104,6 +106,31 @@ typedef struct LambdaInvokeRequest {
 typedef void (*LambdaCompletionCallback)(size_t user_data,
                                          const uint8_t *response_json,
                                          size_t response_len);
+
+// What is live in the whole process, for leak checks (`lambda_live_counts`).
+// Each count is the number handed over minus the number freed: after a
+// caller freed everything and every invocation completed, all are 0. A
+// negative count means more frees than allocations.
+typedef struct LambdaLiveCounts {
+  // Clients from `lambda_client_new` not yet freed with `lambda_client_free`.
+  int64_t clients;
+  // Queues from `lambda_completion_queue_new` not yet freed with
+  // `lambda_completion_queue_free`.
+  int64_t queues;
+  // Invocation handles from `lambda_client_invoke` and
+  // `lambda_client_invoke_queued` not yet freed with `lambda_invocation_free`.
+  int64_t invocations;
+  // Invocations started and not yet delivered: their callback has not
+  // returned, or their completion is not yet in its queue.
+  int64_t in_flight;
+  // Completions pushed to a queue and not yet freed: waiting in the
+  // queue, or taken by `lambda_completion_queue_wait` and not yet passed
+  // to `lambda_completions_free`.
+  int64_t completions;
+  // Strings written to a `char **out_error` not yet freed with
+  // `lambda_string_free`.
+  int64_t strings;
+} LambdaLiveCounts;
 
 // One completion, handed to the caller by `lambda_completion_queue_wait`.
 // `json` (`json_len` bytes, not NUL-terminated) is owned by the caller
@@ -230,6 +257,17 @@ void lambda_invocation_cancel(const struct LambdaInvocation *invocation);
 // # Safety
 // `invocation` is NULL or an invocation not yet freed.
 void lambda_invocation_free(struct LambdaInvocation *invocation);
+
+// Writes the library's live counts to `*out`: diagnostic, for leak
+// checks at the end of a test. The counts are read one after the other,
+// while other threads may run: each is exact, the set is not a snapshot
+// of one instant, and an invocation completing as they are read may be
+// seen in both `in_flight` and `completions` (never in neither).
+//
+// # Safety
+// `out` is NULL (`LAMBDA_STATUS_NULL_ARGUMENT`) or valid for one
+// `LambdaLiveCounts` write.
+enum LambdaStatus lambda_live_counts(struct LambdaLiveCounts *out);
 
 // Creates a completion queue; free it with `lambda_completion_queue_free`
 // once no invocation started on it is in flight.

@@ -4,7 +4,7 @@
 # cargo lambda watch and tests/lambdaserver. Prints "N passed, M failed"
 # and exits non-zero if anything failed.
 set -uo pipefail
-cd "$(dirname "$0")/.." || exit
+cd "$(dirname "$0")/.." || exit 1
 # shellcheck source=scripts/lib.sh
 source scripts/lib.sh
 
@@ -99,6 +99,10 @@ ensure_go
 step "cargo fmt --check" cargo fmt --all -- --check
 step "cargo clippy -D warnings" cargo clippy --locked --all-targets -- -D warnings
 step "cargo test" cargo test --locked
+# After cargo test: it reuses that build's dependencies (only this crate is
+# rebuilt, with the system allocator). The ASAN variant, a cold nightly
+# build of every dependency, is for by-hand runs: scripts/sanitize.sh --asan.
+step "valgrind memcheck over the FFI tests, leak canary first (scripts/sanitize.sh)" scripts/sanitize.sh
 # One Rust release build serves build/k6 and the release: release.sh runs
 # scripts/build.sh, then packs dist/goproxy and builds the static dist/k6
 # from it with xk6.
@@ -136,6 +140,8 @@ step "e2e: k6 network options (blacklistIPs, blockHostnames, hosts, dns, TLS, lo
   tests/e2e/run_network_policy.sh
 step "e2e: signals and stops (SIGINT, SIGTERM with 300 in flight, gracefulStop; its own server)" \
   tests/e2e/run_signals.sh
+step "e2e: nothing leaks (liveCounts() in teardown after every outcome and stopped VUs)" \
+  env LAMBDASERVER_URL="$LAMBDASERVER_URL" tests/e2e/run_leaks.sh
 step "e2e: metrics, tags, data_sent, thresholds (--out json)" \
   env LAMBDASERVER_URL="$LAMBDASERVER_URL" tests/e2e/run_metrics.sh
 step "lambda-invoke against watch, moto and lambdaserver" env LAMBDA_INVOKE=build/lambda-invoke \

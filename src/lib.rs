@@ -13,7 +13,10 @@
 
 /// mimalloc for the library's own allocations: an invocation makes many
 /// small, short-lived ones on the runtime's threads, where glibc's malloc
-/// measured several percent of k6's CPU (scripts/bench.sh, perf).
+/// measured several percent of k6's CPU (scripts/bench.sh, perf). The
+/// `system-allocator` feature leaves malloc in place, for the sanitizers
+/// and valgrind (scripts/sanitize.sh), which track malloc's allocations.
+#[cfg(not(feature = "system-allocator"))]
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

@@ -56,6 +56,7 @@ func (*RootModule) NewModuleInstance(vu modules.VU) modules.Instance {
 		"AWSConfig":    mi.awsConfigClass(),
 		"LambdaClient": rt.ToValue(mi.newLambdaClient),
 		"exampleEvent": mi.exampleEvent,
+		"liveCounts":   mi.liveCounts,
 	}
 	for name, class := range errors.exports {
 		mi.exports[name] = class

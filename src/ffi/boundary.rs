@@ -3,7 +3,7 @@
 use std::ffi::{c_char, CString};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
-use super::LambdaStatus;
+use super::{live, LambdaStatus};
 
 /// Runs an entry point's body; a panic becomes `LambdaStatus::Panic`
 /// instead of unwinding into C (undefined behaviour) or aborting k6.
@@ -56,6 +56,7 @@ pub(super) unsafe fn give_string(out: *mut *mut c_char, value: Vec<u8>) {
     let value: Vec<u8> = value.into_iter().filter(|&b| b != 0).collect();
     let owned = CString::new(value).unwrap_or_default();
     *out = owned.into_raw();
+    live::STRINGS.add(1);
 }
 
 #[cfg(test)]

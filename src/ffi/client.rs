@@ -3,6 +3,7 @@
 use std::ffi::c_char;
 
 use super::boundary::{bytes, give_string, guard, guard_void};
+use super::live::{self, Token};
 use super::LambdaStatus;
 use crate::client::Client;
 use crate::config::ClientConfig;
@@ -11,6 +12,7 @@ use crate::config::ClientConfig;
 /// from any number of threads at once.
 pub struct LambdaClient {
     pub(super) inner: Client,
+    _live: Token,
 }
 
 fn config_error_json(message: &str) -> Vec<u8> {
@@ -52,7 +54,10 @@ pub unsafe extern "C" fn lambda_client_new(
         let client = ClientConfig::from_json(json).and_then(Client::new);
         match client {
             Ok(inner) => {
-                *out_client = Box::into_raw(Box::new(LambdaClient { inner }));
+                *out_client = Box::into_raw(Box::new(LambdaClient {
+                    inner,
+                    _live: live::CLIENTS.token(),
+                }));
                 LambdaStatus::Ok
             }
             Err(err) => {

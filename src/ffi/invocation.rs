@@ -8,6 +8,7 @@ use futures_util::FutureExt;
 use tokio::sync::Notify;
 
 use super::boundary::{bytes, give_string, guard, guard_void, text};
+use super::live::{self, Token};
 use super::queue::LambdaCompletionQueue;
 use super::{LambdaClient, LambdaStatus};
 use crate::error::InvokeError;
@@ -69,6 +70,7 @@ pub struct LambdaInvokeRequest {
 /// freed with `lambda_invocation_free`, before or after completion.
 pub struct LambdaInvocation {
     cancel: Arc<Notify>,
+    _live: Token,
 }
 
 fn optional(value: &str) -> Option<String> {
@@ -193,7 +195,12 @@ unsafe fn start(
     let cancel = Arc::new(Notify::new());
     let cancelled = Arc::clone(&cancel);
     let client = client.inner.clone();
-    runtime().spawn(async move {
+    // The runtime first (starting it may panic), then the count, lowered
+    // only once the completion is delivered: a task that ended without
+    // delivering would stay counted, which is what a leak check must see.
+    let runtime = runtime();
+    live::IN_FLIGHT.add(1);
+    runtime.spawn(async move {
         // Boxed once: the invocation's future is large, and moving it
         // through select/catch_unwind/spawn would copy it each time.
         let invocation = Box::pin(client.invoke(request));
@@ -216,8 +223,12 @@ unsafe fn start(
             .to_json(),
         };
         deliver(json);
+        live::IN_FLIGHT.sub(1);
     });
-    *out_invocation = Box::into_raw(Box::new(LambdaInvocation { cancel }));
+    *out_invocation = Box::into_raw(Box::new(LambdaInvocation {
+        cancel,
+        _live: live::INVOCATIONS.token(),
+    }));
     LambdaStatus::Ok
 }
 

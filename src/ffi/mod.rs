@@ -14,11 +14,15 @@
 //! - No entry point unwinds into the caller: a panic becomes
 //!   `LAMBDA_STATUS_PANIC` (or, inside an invocation, an `InternalError`
 //!   result). Every started invocation calls its callback exactly once.
+//! - `lambda_live_counts` tells how many of each allocation above the
+//!   caller holds, and how many invocations are still owed a completion
+//!   (see `live`): a leak check for the end of a test.
 
 mod boundary;
 mod client;
 mod examples;
 mod invocation;
+mod live;
 mod queue;
 mod strings;
 
@@ -28,11 +32,17 @@ pub use invocation::{
     lambda_client_invoke, lambda_client_invoke_queued, lambda_invocation_cancel,
     lambda_invocation_free, LambdaCompletionCallback, LambdaInvocation, LambdaInvokeRequest,
 };
+pub use live::{lambda_live_counts, LambdaLiveCounts};
 pub use queue::{
     lambda_completion_queue_free, lambda_completion_queue_new, lambda_completion_queue_wait,
     lambda_completions_free, LambdaCompletion, LambdaCompletionQueue,
 };
 pub use strings::{lambda_string_free, lambda_version};
+
+/// Serialises this crate's unit tests that create or free what
+/// `lambda_live_counts` counts, so that each sees only its own changes.
+#[cfg(test)]
+pub(crate) static TEST_LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
 /// Result of every fallible entry point.
 #[repr(C)]

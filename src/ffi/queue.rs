@@ -12,6 +12,7 @@ use std::sync::{Arc, Condvar, Mutex};
 use std::time::Duration;
 
 use super::boundary::{guard_void, guard_with};
+use super::live::{self, Token};
 
 /// One completion, handed to the caller by `lambda_completion_queue_wait`.
 /// `json` (`json_len` bytes, not NUL-terminated) is owned by the caller
@@ -31,6 +32,8 @@ pub(super) struct Shared {
 
 impl Shared {
     pub(super) fn push(&self, user_data: usize, json: Vec<u8>) {
+        // Counted before a drain can see it (and free it).
+        live::COMPLETIONS.add(1);
         let mut pending = self.pending.lock().unwrap_or_else(|p| p.into_inner());
         pending.push_back((user_data, json));
         drop(pending);
@@ -38,9 +41,19 @@ impl Shared {
     }
 }
 
+impl Drop for Shared {
+    /// The last reference gone (the queue freed, no invocation left to push
+    /// to it): completions never taken are dropped here.
+    fn drop(&mut self) {
+        let pending = self.pending.get_mut().unwrap_or_else(|p| p.into_inner());
+        live::COMPLETIONS.sub(pending.len());
+    }
+}
+
 /// An opaque completion queue. Thread-safe.
 pub struct LambdaCompletionQueue {
     shared: Arc<Shared>,
+    _live: Token,
 }
 
 impl LambdaCompletionQueue {
@@ -56,6 +69,7 @@ pub extern "C" fn lambda_completion_queue_new() -> *mut LambdaCompletionQueue {
     guard_with(std::ptr::null_mut(), || {
         Box::into_raw(Box::new(LambdaCompletionQueue {
             shared: Arc::new(Shared::default()),
+            _live: live::QUEUES.token(),
         }))
     })
 }
@@ -130,6 +144,7 @@ pub unsafe extern "C" fn lambda_completions_free(completions: *mut LambdaComplet
                     completion.json,
                     completion.json_len,
                 )));
+                live::COMPLETIONS.sub(1);
             }
         }
     });

@@ -3,6 +3,7 @@
 use std::ffi::{c_char, CString};
 
 use super::boundary::guard_void;
+use super::live;
 
 /// Frees a string this library returned. NULL is a no-op.
 ///
@@ -13,7 +14,10 @@ pub unsafe extern "C" fn lambda_string_free(s: *mut c_char) {
     if s.is_null() {
         return;
     }
-    guard_void(|| drop(CString::from_raw(s)));
+    guard_void(|| {
+        drop(CString::from_raw(s));
+        live::STRINGS.sub(1);
+    });
 }
 
 /// The library's version, a static NUL-terminated string: do not free it.

@@ -62,7 +62,16 @@ impl Resolver {
     /// One lookup of `host` however many callers ask at once; its answer,
     /// filtered by the policy, goes to the cache.
     async fn look_up_once(&self, host: &str) -> Result<Vec<IpAddr>, DialError> {
-        let cell = Arc::clone(lock(&self.pending).entry(host.to_owned()).or_default());
+        let cell = {
+            // The cache is read again under the lock of the pending
+            // lookups: a lookup that just ended has cached its answer
+            // before it left `pending`, so no caller looks up twice.
+            let mut pending = lock(&self.pending);
+            if let Some(ips) = self.cached(host) {
+                return Ok(ips);
+            }
+            Arc::clone(pending.entry(host.to_owned()).or_default())
+        };
         let answer = cell
             .get_or_init(|| async {
                 self.lookups

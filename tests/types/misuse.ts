@@ -1,7 +1,7 @@
 // Each line marked @ts-expect-error must be a type error: if index.d.ts
 // ever accepts a misspelt option or value, `tsc --strict` fails on the
 // unused directive (scripts/typecheck.sh).
-import { AWSConfig, LambdaClient, NetworkError, exampleEvent } from 'k6/x/lambda';
+import { AWSConfig, LambdaClient, NetworkError, exampleEvent, liveCounts } from 'k6/x/lambda';
 
 const client = new LambdaClient(new AWSConfig({ region: 'us-east-1' }));
 
@@ -24,6 +24,10 @@ export async function misuse(): Promise<void> {
   new AWSConfig({ regoin: 'us-east-1' });
   // @ts-expect-error: the response has no body field
   (await client.invoke('f', '{}')).body;
+  // @ts-expect-error: the live counts are per process, not per client
+  liveCounts(client);
+  // @ts-expect-error: inFlight, not in_flight
+  liveCounts().in_flight;
 }
 
 // And what is right stays right.
@@ -35,5 +39,7 @@ export async function use(): Promise<string> {
   } catch (e) {
     if (e instanceof NetworkError && e.name === 'TCPError' && e.code === 1212) return 'refused';
   }
-  return `${r.statusCode} ${r.executedVersion ?? ''} ${billed ?? 0}`;
+  const live = liveCounts();
+  const leaked: number = live.inFlight + live.completions + live.invocations + live.strings;
+  return `${r.statusCode} ${r.executedVersion ?? ''} ${billed ?? 0} ${leaked} ${live.clients} ${live.queues}`;
 }

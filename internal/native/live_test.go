@@ -1,0 +1,105 @@
+package native
+
+import (
+	"fmt"
+	"net"
+	"runtime"
+	"testing"
+	"time"
+)
+
+func liveCounts(t *testing.T) LiveCounts {
+	t.Helper()
+	counts, err := ReadLiveCounts()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return counts
+}
+
+// waitForCounts polls until want(counts) holds, for at most 10 s,
+// collecting garbage each time (client handles are freed by cleanups that
+// run after a collection).
+func waitForCounts(t *testing.T, what string, want func(LiveCounts) bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		counts := liveCounts(t)
+		if want(counts) {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: live counts %+v", what, counts)
+		}
+		runtime.GC()
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// An invocation, refused or completed, leaves nothing behind once its
+// completion was delivered and released; the client handle goes when the
+// Go value is collected. The tests of this package run one at a time, so
+// the counts move only with this test.
+func TestLiveCountsFollowInvocationsBackToZero(t *testing.T) {
+	listener, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := listener.Addr().String()
+	_ = listener.Close() // nothing listens there now: connections are refused
+
+	base := liveCounts(t)
+	const n = 5
+	flights := invokeRefused(t, base, addr, n)
+	if got := liveCounts(t); got.Invocations != base.Invocations+n {
+		t.Fatalf("invocations %d before Release, want %d", got.Invocations, base.Invocations+n)
+	}
+	for _, flight := range flights {
+		flight.Release()
+	}
+	// The client is unreachable now: a collection frees its handle.
+	waitForCounts(t, "after release and collection", func(c LiveCounts) bool {
+		return c.Clients == base.Clients && c.Invocations == base.Invocations &&
+			c.InFlight == 0 && c.Completions == 0 && c.Strings == 0 && c.Queues == 1
+	})
+}
+
+// invokeRefused makes a client for addr, starts n invocations on it (and
+// one the library refuses), waits for their completions and returns them
+// unreleased. The client is unreachable once it returns.
+func invokeRefused(t *testing.T, base LiveCounts, addr string, n int) []*InFlight {
+	t.Helper()
+	config := fmt.Appendf(nil, `{"region":"us-east-1","endpoint":"http://%s",`+
+		`"accessKeyId":"AKIAIOSFODNN7EXAMPLE","secretAccessKey":"wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"}`, addr)
+	client, rej := NewClient(config)
+	if rej != nil {
+		t.Fatalf("NewClient: %+v", rej.Decode())
+	}
+	if got := liveCounts(t); got.Clients != base.Clients+1 {
+		t.Fatalf("clients %d after NewClient, want %d", got.Clients, base.Clients+1)
+	}
+	done := make(chan []byte, n)
+	var flights []*InFlight
+	for range n {
+		flight, rej := client.Start(&Request{FunctionName: "add-numbers", PayloadText: "{}"}, func(b []byte) { done <- b })
+		if rej != nil {
+			t.Fatalf("Start: %+v", rej.Decode())
+		}
+		flights = append(flights, flight)
+	}
+	// Refused before sending: its error string is copied and freed.
+	if _, rej := client.Start(&Request{FunctionName: "add-numbers", LogType: "Full"}, func([]byte) {}); rej == nil {
+		t.Fatal("a LogType of Full was accepted")
+	}
+	for range n {
+		select {
+		case outcome := <-done:
+			if o := DecodeOutcome(outcome); o.Error == nil || o.Error.Name != "TCPError" {
+				t.Fatalf("want a refused connection, got %s", outcome)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatal("an invocation did not complete")
+		}
+	}
+	return flights
+}
