@@ -84,8 +84,8 @@ func (s *settlement) completed() {
 // (it must be the deferred call itself, for recover to work): after a
 // panic, or a return of start that
 // neither settled nor handed the invocation over, it rejects the promise
-// (and cancels an invocation already started, whose completion will then
-// find the promise settled). The panic is reported and stops here: it
+// and then cancels an invocation already started, whose completion finds
+// the promise settled. The panic is reported and stops here: it
 // costs one rejected promise, not the k6 process.
 func (s *settlement) recoverUnsettled() {
 	r := recover()
@@ -101,10 +101,13 @@ func (s *settlement) recoverUnsettled() {
 		message = fmt.Sprintf("xk6-lambda: invoke failed: %v", r)
 		fmt.Fprintln(os.Stderr, message)
 	}
+	// Settled before the cancel: the cancelled completion, which may come
+	// at once on the drain, must find the promise settled, or its
+	// CancelledError would hide the report of the failure.
+	s.settle(func() { _ = s.reject(s.errors.plain("InternalError", message)) })
 	if inFlight {
 		flight.Cancel()
 	}
-	s.settle(func() { _ = s.reject(s.errors.plain("InternalError", message)) })
 }
 
 // Fault injection for tests: each step of start and of the completion
