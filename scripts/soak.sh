@@ -22,12 +22,15 @@
 # RSS slope of the lambda run less that of the http.post run: ours.
 #
 # k6 keeps every Trend sample for its end-of-test summary, so both runs
-# grow (~190 bytes an invocation here): an http.post makes 9 Trend samples,
-# an invocation 2, so soak-invoke.js adds SOAK_TREND_PAD (7) samples an
-# iteration to a Trend of its own to make k6's share the same on both sides
-# (soak.py checks the counts match). Without it the baseline grew ~14 MiB
-# per 10^5 invocations more, which would hide a leak of ~140 bytes an
-# invocation.
+# grow (~180 bytes an invocation here): an http.post makes 9 Trend samples,
+# an invocation 2, so soak-invoke.js adds SOAK_TREND_PAD (7) Trends of its
+# own, of a sample an iteration each, to make k6's share the same on both
+# sides (soak.py checks the counts match). Without them the baseline grew
+# ~14 MiB per 10^5 invocations more, which would hide a leak of ~140 bytes
+# an invocation. With one Trend of 7 samples an iteration instead, its one
+# array grew at other moments than the baseline's nine, and the difference
+# of the two runs' RSS swung from -15 to +43 MiB over a 10^6 run; with 7
+# Trends it stayed between 6.1 and 18.5 MiB (the Rust core, ~16 MiB).
 #
 #   scripts/soak.sh                    # 10^6 a side, ~17 min; writes tests/bench/SOAK.md
 #   scripts/soak.sh --short            # 60,000 a side at 2,000/s, ~65 s (scripts/test.sh)
@@ -199,7 +202,7 @@ run_side http tests/bench/soak-http.js
 
 command="scripts/soak.sh"
 [ "$mode" = full ] || command+=" --short"
-args=(--mode "$mode" --invocations "$INVOCATIONS" --rate "$RATE" --vus "$VUS" --trend-pad "$TREND_PAD"
+args=(--mode "$mode" --invocations "$INVOCATIONS" --rate "$RATE" --vus "$VUS"
   --lambda "$work/lambda" --http "$work/http")
 if [ "$mode" = full ]; then
   args+=(--write tests/bench/SOAK.md --k6-version "$("$K6" version | head -n 1)" --load "$load"

@@ -9,15 +9,16 @@
 // http_req_duration{expected_response:true} submetric and
 // iteration_duration) where an invocation makes 2
 // (lambda_invocation_duration and iteration_duration): TREND_PAD (7) more
-// samples an iteration into soak_trend_pad make k6's own growth the same in
-// both runs, so that the difference in RSS growth is ours.
+// Trends, soak_trend_pad_1..7, of one sample an iteration each, make k6's
+// own growth the same in both runs (9 arrays of one value an iteration,
+// grown at the same iterations), so that the difference in RSS growth is
+// ours.
 import { AWSConfig, LambdaClient } from 'k6/x/lambda';
 import { check } from 'k6';
 import { Trend } from 'k6/metrics';
 
 const vus = Number(__ENV.VUS || 50);
-const padding = Number(__ENV.TREND_PAD ?? 7);
-const pad = new Trend('soak_trend_pad');
+const pads = Array.from({ length: Number(__ENV.TREND_PAD ?? 7) }, (_, i) => new Trend(`soak_trend_pad_${i + 1}`));
 
 export const options = {
   scenarios: {
@@ -47,5 +48,5 @@ const client = new LambdaClient(new AWSConfig({
 export default async function () {
   const r = await client.invoke('add-numbers', '{"x":1,"y":2}');
   check(r, { 'status 200, payload 3': (r) => r.statusCode === 200 && r.payload === '3' });
-  for (let i = 0; i < padding; i++) pad.add(0);
+  for (const pad of pads) pad.add(0);
 }

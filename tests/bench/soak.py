@@ -120,7 +120,7 @@ def figures(points, key, low, high):
             'slope': slope([p['served'] / PER for p in window], [p[key] for p in window])}
 
 
-def load(directory, target, pad):
+def load(directory, target):
     run = {'dir': directory, 'status': read(directory, 'status', int, -1),
            'served': read(directory, 'served', int, -1)}
     try:
@@ -140,8 +140,8 @@ def load(directory, target, pad):
     run['checks_failed'] = int(checks.get('fails', 0))
     run['trends'] = sorted(name for name, m in metrics.items() if 'med' in m)
     # Trend samples k6 keeps an iteration: one for each Trend (each gets one
-    # sample an iteration here), TREND_PAD for soak_trend_pad.
-    run['trend_samples'] = sum(pad if name == 'soak_trend_pad' else 1 for name in run['trends'])
+    # sample an iteration here, soak_trend_pad_N too).
+    run['trend_samples'] = len(run['trends'])
 
     samples = parse_samples(directory)
     run['samples'] = samples
@@ -166,8 +166,7 @@ def mib(kib):
 def evaluate(args):
     """The figures as markdown, the labels of the failed checks, the runs."""
     bounds = BOUNDS[args.mode]
-    runs = {'lambda': load(args.lambda_dir, args.invocations, args.trend_pad),
-            'http': load(args.http_dir, args.invocations, args.trend_pad)}
+    runs = {'lambda': load(args.lambda_dir, args.invocations), 'http': load(args.http_dir, args.invocations)}
     out = ['| run | iterations | invocations | dropped | checks passed / failed | nginx served '
            '| samples (after warm-up) |',
            '|---|---:|---:|---:|---:|---:|---:|']
@@ -221,9 +220,8 @@ def evaluate(args):
         lines.append(f'RSS growth from start to end: lambda {mib(ga)} MiB, http.post {mib(gb)} MiB; '
                      f'difference {mib(ga - gb)} MiB.')
     for name, run in runs.items():
-        padded = f'; soak_trend_pad takes {args.trend_pad}' if 'soak_trend_pad' in run['trends'] else ''
         lines.append(f'Trend samples k6 keeps for its summary an iteration, {name} run: {run["trend_samples"]} '
-                     f'({", ".join(run["trends"]) or "none"}{padded}).')
+                     f'({", ".join(run["trends"]) or "none"}).')
     out.extend(f'- {line}' for line in lines)
     out.append('')
 
@@ -338,7 +336,7 @@ def write(args, runs, text):
         f.write('\n'.join(doc))
 
 
-LAMBDA_TRENDS = ['iteration_duration', 'lambda_invocation_duration', 'soak_trend_pad']
+LAMBDA_TRENDS = ['iteration_duration', 'lambda_invocation_duration'] + [f'soak_trend_pad_{i}' for i in range(1, 8)]
 HTTP_TRENDS = ['http_req_blocked', 'http_req_connecting', 'http_req_duration',
                'http_req_duration{expected_response:true}', 'http_req_receiving', 'http_req_sending',
                'http_req_tls_handshaking', 'http_req_waiting', 'iteration_duration']
@@ -396,7 +394,7 @@ def self_test():
             http_kw = dict(http_kw)
             synthesize(os.path.join(tmp, 'lambda'), 'lambda_invocations', LAMBDA_TRENDS, **lambda_kw)
             synthesize(os.path.join(tmp, 'http'), 'http_reqs', http_kw.pop('trends', HTTP_TRENDS), **http_kw)
-            args = argparse.Namespace(mode='short', invocations=60_000, rate=2000, vus=50, trend_pad=7,
+            args = argparse.Namespace(mode='short', invocations=60_000, rate=2000, vus=50,
                                       lambda_dir=os.path.join(tmp, 'lambda'),
                                       http_dir=os.path.join(tmp, 'http'), write=None)
             text, failed, runs = evaluate(args)
@@ -418,7 +416,6 @@ def main():
     p.add_argument('--invocations', type=int, required=True)
     p.add_argument('--rate', type=int, required=True)
     p.add_argument('--vus', type=int, required=True)
-    p.add_argument('--trend-pad', type=int, required=True)
     p.add_argument('--lambda', dest='lambda_dir', required=True)
     p.add_argument('--http', dest='http_dir', required=True)
     p.add_argument('--write')
