@@ -16,20 +16,21 @@
 #
 # A missed target is reported, not an error; a run that failed (k6 or wrk
 # exit code, failed checks or requests, nginx down) fails the script.
-# Needs build/k6 (scripts/build.sh); installs nginx, wrk and GNU time from
-# Debian when missing.
+# Needs build/k6 (scripts/build.sh; K6=PATH for another k6); installs
+# nginx, wrk and GNU time from Debian when missing. The endpoint is
+# scripts/nginx.sh's, shared with scripts/soak.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # shellcheck source=scripts/lib.sh
 source scripts/lib.sh
+# shellcheck source=scripts/nginx.sh
+source scripts/nginx.sh
 
 VUS_LEVELS=${BENCH_VUS:-10 100 1000}
 DURATION=${BENCH_DURATION:-10s}
 ROUNDS=${ROUNDS:-2}
-K6=build/k6
-NGINX=nginx
+K6=${K6:-build/k6}
 
-NGINX_PID=""
 RUN_PID=""
 work=""
 
@@ -56,86 +57,12 @@ stop_tree() {
 
 cleanup() {
   stop_tree "$RUN_PID"
-  if [ -n "$NGINX_PID" ]; then
-    kill -TERM "$NGINX_PID" 2>/dev/null || true
-    wait "$NGINX_PID" 2>/dev/null || true
-  fi
+  stop_nginx
   [ -z "$work" ] || rm -rf "$work"
 }
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
-
-# Installs nginx, wrk and /usr/bin/time from Debian if one is missing.
-ensure_bench_tools() {
-  local missing=() nginx_pkg=nginx-light
-  command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || missing+=(nginx)
-  command -v wrk >/dev/null || missing+=(wrk)
-  [ -x /usr/bin/time ] || missing+=(time)
-  [ "${#missing[@]}" -gt 0 ] || return 0
-  [ "$(id -u)" -eq 0 ] || die "missing ${missing[*]}: install them (apt-get install nginx-light wrk time)"
-  log "installing ${missing[*]} (Debian)"
-  apt-get update -qq
-  # nginx-light is gone from newer Debian releases: nginx is then as small.
-  apt-cache show nginx-light >/dev/null 2>&1 || nginx_pkg=nginx
-  [ "${missing[0]}" != nginx ] || missing[0]=$nginx_pkg
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-  hash -r
-}
-
-# start_nginx PORT: nginx on 127.0.0.1:PORT with its own config and files
-# in $work/nginx, answering Invoke with 200, `3` and X-Amz-Executed-Version
-# ($LATEST); nginx reads and discards the request body before answering.
-# Sets NGINX_PID and LAMBDA_ENDPOINT.
-start_nginx() {
-  local port=$1 prefix=$work/nginx
-  mkdir -p "$prefix"
-  cat >"$prefix/nginx.conf" <<EOF
-daemon off;
-worker_processes 1;
-worker_rlimit_nofile 16384;
-pid $prefix/nginx.pid;
-error_log $prefix/error.log warn;
-events { worker_connections 8192; }
-http {
-  access_log off;
-  keepalive_requests 1000000;
-  keepalive_timeout 65;
-  client_body_temp_path $prefix/client_body;
-  proxy_temp_path $prefix/proxy;
-  fastcgi_temp_path $prefix/fastcgi;
-  uwsgi_temp_path $prefix/uwsgi;
-  scgi_temp_path $prefix/scgi;
-  # nginx has no escape for \$ in strings: \${dollar} is one.
-  geo \$dollar { default "\$"; }
-  server {
-    listen 127.0.0.1:$port;
-    location ~ ^/2015-03-31/functions/[^/]+/invocations\$ {
-      default_type application/json;
-      add_header X-Amz-Executed-Version "\${dollar}LATEST" always;
-      return 200 '3';
-    }
-    location / { return 404; }
-  }
-}
-EOF
-  log "starting nginx on 127.0.0.1:$port"
-  "$NGINX" -p "$prefix" -c "$prefix/nginx.conf" -e "$prefix/error.log" >"$prefix/stderr.log" 2>&1 &
-  NGINX_PID=$!
-  wait_for_port 127.0.0.1 "$port" 10 || { cat "$prefix/stderr.log" "$prefix/error.log" >&2; die "nginx did not start"; }
-  LAMBDA_ENDPOINT="http://127.0.0.1:$port"
-  local answer
-  answer=$(curl -s -i -X POST -d '{"x":1,"y":2}' "$LAMBDA_ENDPOINT/2015-03-31/functions/add-numbers/invocations" | tr -d '\r')
-  # shellcheck disable=SC2016 # a literal $LATEST
-  if ! grep -q '^HTTP/1.1 200' <<<"$answer" || ! grep -q '^X-Amz-Executed-Version: \$LATEST$' <<<"$answer" ||
-    [ "$(tail -n 1 <<<"$answer")" != 3 ]; then
-    die "nginx answers wrongly: $answer"
-  fi
-}
-
-nginx_alive() {
-  kill -0 "$NGINX_PID" 2>/dev/null || { cat "$work/nginx/error.log" >&2; die "nginx stopped"; }
-}
 
 # THREADS of /proc/$1/status, with no fork; 0 once the process is gone.
 read_threads() {
@@ -189,8 +116,7 @@ run_wrk() {
 }
 
 [ -x "$K6" ] || die "$K6 not found: run scripts/build.sh"
-ensure_bench_tools
-command -v nginx >/dev/null || NGINX=/usr/sbin/nginx
+ensure_debian_tools nginx wrk time
 [[ "$ROUNDS" =~ ^[1-9][0-9]*$ ]] || die "ROUNDS must be a positive integer, got '$ROUNDS'"
 for vus in $VUS_LEVELS; do
   [[ "$vus" =~ ^[1-9][0-9]*$ ]] || die "BENCH_VUS must be positive integers, got '$vus'"
@@ -200,7 +126,7 @@ ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 
 work=$(mktemp -d)
 load=$(cut -d' ' -f1-3 /proc/loadavg)
-start_nginx "$(free_port)"
+start_nginx "$work/nginx" "$(free_port)"
 cat >"$work/post.lua" <<'EOF'
 wrk.method = "POST"
 wrk.body = '{"x":1,"y":2}'
