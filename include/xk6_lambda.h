@@ -49,6 +49,10 @@ typedef enum LambdaStatus {
 // from any number of threads at once.
 typedef struct LambdaClient LambdaClient;
 
+// What a queued completion owns; its `LambdaResult` points into it.
+// Opaque to the caller, who frees it with `lambda_completions_free`.
+typedef struct LambdaCompletionData LambdaCompletionData;
+
 // An opaque completion queue. Thread-safe.
 typedef struct LambdaCompletionQueue LambdaCompletionQueue;
 
@@ -132,13 +136,51 @@ typedef struct LambdaLiveCounts {
   int64_t strings;
 } LambdaLiveCounts;
 
-// One completion, handed to the caller by `lambda_completion_queue_wait`.
-// `json` (`json_len` bytes, not NUL-terminated) is owned by the caller
-// until it passes the batch to `lambda_completions_free`.
+// UTF-8 text owned by a completion: `len` bytes at `ptr`, not
+// NUL-terminated. `ptr` is NULL when the field is absent.
+typedef struct LambdaText {
+  const uint8_t *ptr;
+  size_t len;
+} LambdaText;
+
+// One invocation's outcome. Valid until its completion is freed.
+typedef struct LambdaResult {
+  // NULL when Lambda answered (a function error included); else the
+  // error as JSON: `{"kind", "name", "code", "message", ...}`, the
+  // object under `error` in `LambdaCompletionCallback`'s JSON.
+  struct LambdaText error_json;
+  // 200, 202 or 204 when Lambda answered.
+  uint16_t status_code;
+  // The invocation reached the network (then `duration_ns` is set).
+  bool on_wire;
+  // The `report_*` fields are set (a Tail log with a REPORT).
+  bool has_report;
+  // `report_init_duration_ms` is set (a cold start).
+  bool has_init_duration;
+  struct LambdaText payload;
+  struct LambdaText executed_version;
+  struct LambdaText function_error;
+  struct LambdaText log_result;
+  double report_duration_ms;
+  double report_billed_duration_ms;
+  double report_memory_size_mb;
+  double report_max_memory_used_mb;
+  double report_init_duration_ms;
+  uint64_t bytes_sent;
+  uint64_t bytes_received;
+  uint64_t duration_ns;
+  // When it ended, Unix nanoseconds; 0 when it never started.
+  uint64_t end_unix_ns;
+} LambdaResult;
+
+// One completion, handed to the caller by `lambda_completion_queue_wait`:
+// the invocation's `user_data`, its flat `result`, and the `data` that
+// result points into, owned by the caller until it passes the batch to
+// `lambda_completions_free`.
 typedef struct LambdaCompletion {
   size_t user_data;
-  uint8_t *json;
-  size_t json_len;
+  struct LambdaResult result;
+  struct LambdaCompletionData *data;
 } LambdaCompletion;
 
 #ifdef __cplusplus
@@ -290,7 +332,8 @@ size_t lambda_completion_queue_wait(const struct LambdaCompletionQueue *queue,
                                     size_t capacity,
                                     uint32_t timeout_ms);
 
-// Frees the JSON buffers of a batch from `lambda_completion_queue_wait`.
+// Frees the completions of a batch from `lambda_completion_queue_wait`
+// (their results point into them: read them first).
 //
 // # Safety
 // `completions` holds `count` completions from one wait, not yet freed.

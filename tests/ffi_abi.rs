@@ -346,8 +346,8 @@ fn queued_invocations_complete_once_each_in_batches() {
     let mut batch: Vec<LambdaCompletion> = (0..8)
         .map(|_| LambdaCompletion {
             user_data: 0,
-            json: ptr::null_mut(),
-            json_len: 0,
+            result: unsafe { std::mem::zeroed() },
+            data: ptr::null_mut(),
         })
         .collect();
     let wait_ms = patient(Duration::from_secs(5)).as_millis() as u32;
@@ -357,9 +357,14 @@ fn queued_invocations_complete_once_each_in_batches() {
         };
         assert!(n > 0, "timed out with {} of 20 completions", seen.len());
         for completion in &batch[..n] {
-            let json = unsafe { std::slice::from_raw_parts(completion.json, completion.json_len) };
-            let response: serde_json::Value = serde_json::from_slice(json).unwrap();
-            assert_eq!(response["payload"], "3");
+            let result = &completion.result;
+            assert!(result.error_json.ptr.is_null(), "no error");
+            assert_eq!(result.status_code, 200);
+            let payload =
+                unsafe { std::slice::from_raw_parts(result.payload.ptr, result.payload.len) };
+            assert_eq!(payload, b"3");
+            assert!(result.on_wire && result.duration_ns > 0 && result.end_unix_ns > 0);
+            assert!(result.bytes_sent > 0 && result.bytes_received > 0);
             seen.push(completion.user_data);
         }
         unsafe { lambda_completions_free(batch.as_mut_ptr(), n) };
@@ -415,8 +420,8 @@ fn leak_canary() {
     assert_eq!(status, LambdaStatus::Ok);
     let mut batch = vec![LambdaCompletion {
         user_data: 0,
-        json: ptr::null_mut(),
-        json_len: 0,
+        result: unsafe { std::mem::zeroed() },
+        data: ptr::null_mut(),
     }];
     let wait_ms = patient(Duration::from_secs(10)).as_millis() as u32;
     let n = unsafe { lambda_completion_queue_wait(queue, batch.as_mut_ptr(), 1, wait_ms) };

@@ -102,11 +102,10 @@ func (c *lambdaClient) start(state *lib.State, name, payload, options sobek.Valu
 	defer s.recoverUnsettled()
 	inject(stepRegistered)
 	key := newSampleKey(req, state.Tags.GetCurrentValues())
-	onComplete := func(data []byte) {
+	onComplete := func(result *native.Outcome) {
 		s.completed()
 		defer s.recoverUnsettled()
 		inject(stepCompleted)
-		result := native.DecodeOutcome(data) // off the VU goroutine: keep its work small
 		// Counted when the answer arrives, as k6/http counts a response
 		// (its transport pushes on the request's goroutine), not when the
 		// event loop gets to settle it: a VU busy in JavaScript, then

@@ -155,10 +155,10 @@ func (f *InFlight) Release() {
 	f.handle = nil
 }
 
-// Start sends the invocation. onComplete receives the outcome JSON exactly
+// Start sends the invocation. onComplete receives the outcome exactly
 // once, on the goroutine that drains the completion queue, unless start
 // returns a Rejection (then nothing was sent and onComplete is never called).
-func (c *Client) Start(req *Request, onComplete func([]byte)) (*InFlight, *Rejection) {
+func (c *Client) Start(req *Request, onComplete func(*Outcome)) (*InFlight, *Rejection) {
 	queue := completionQueue()
 	if queue == nil {
 		return nil, &Rejection{err: fmt.Errorf("%w: the completion queue could not be created", errLibrary)}

@@ -6,6 +6,7 @@ package native
 import "C"
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
 	"runtime/cgo"
@@ -44,10 +45,8 @@ func drainCompletions(queue *C.LambdaCompletionQueue) {
 		n := int(C.lambda_completion_queue_wait(queue, &batch[0], C.size_t(len(batch)), 1000))
 		for i := range n {
 			c := &batch[i]
-			// #nosec G103 G115 -- json/json_len describe a buffer the library
-			// owns until lambda_completions_free below; an outcome is at most
-			// a 6 MB payload plus its fields, far below C.int's range.
-			deliver(uintptr(c.user_data), C.GoBytes(unsafe.Pointer(c.json), C.int(c.json_len)))
+			// Copied out of the library's memory before the free below.
+			deliver(uintptr(c.user_data), outcomeOf(&c.result))
 		}
 		if n > 0 {
 			C.lambda_completions_free(&batch[0], C.size_t(n))
@@ -60,16 +59,75 @@ func drainCompletions(queue *C.LambdaCompletionQueue) {
 // deliver hands one outcome to its invocation's completion function. A
 // panic there is reported, not allowed to stop the drain: other
 // invocations are waiting on it.
-func deliver(userData uintptr, outcome []byte) {
+func deliver(userData uintptr, outcome *Outcome) {
 	defer func() {
 		if r := recover(); r != nil {
 			fmt.Fprintf(os.Stderr, "xk6-lambda: completion handler panicked: %v\n", r)
 		}
 	}()
 	handle := cgo.Handle(userData)
-	onComplete, _ := handle.Value().(func([]byte))
+	onComplete, _ := handle.Value().(func(*Outcome))
 	handle.Delete()
 	if onComplete != nil {
 		onComplete(outcome)
 	}
+}
+
+// outcomeOf copies a completion's flat result (LambdaResult in
+// include/xk6_lambda.h) into Go memory: each string once, the payload
+// included; only an error comes as JSON.
+func outcomeOf(r *C.LambdaResult) *Outcome {
+	o := &Outcome{
+		StatusCode:      int(r.status_code),
+		Payload:         goString(r.payload),
+		ExecutedVersion: optionalString(r.executed_version),
+		LogResult:       optionalString(r.log_result),
+		FunctionError:   optionalString(r.function_error),
+		BytesSent:       uint64(r.bytes_sent),
+		BytesReceived:   uint64(r.bytes_received),
+		EndUnixNs:       int64(r.end_unix_ns), // #nosec G115 -- Unix nanoseconds fit until 2262
+	}
+	if bool(r.on_wire) {
+		d := int64(r.duration_ns) // #nosec G115 -- a duration in nanoseconds, far below 2^63
+		o.DurationNs = &d
+	}
+	if bool(r.has_report) {
+		o.Report = &Report{
+			DurationMs:       float64(r.report_duration_ms),
+			BilledDurationMs: float64(r.report_billed_duration_ms),
+			MemorySizeMB:     float64(r.report_memory_size_mb),
+			MaxMemoryUsedMB:  float64(r.report_max_memory_used_mb),
+		}
+		if bool(r.has_init_duration) {
+			init := float64(r.report_init_duration_ms)
+			o.Report.InitDurationMs = &init
+		}
+	}
+	if r.error_json.ptr != nil {
+		var e OutcomeError
+		// #nosec G103 -- ptr/len describe the completion's error JSON, owned by the library until freed.
+		if err := json.Unmarshal(unsafe.Slice((*byte)(unsafe.Pointer(r.error_json.ptr)), int(r.error_json.len)), &e); err != nil {
+			e = *InternalError(fmt.Sprintf("unreadable error from the library: %v", err))
+		}
+		o.Error = &e
+	}
+	return o
+}
+
+// goString copies a LambdaText; absent is "".
+func goString(t C.LambdaText) string {
+	if t.ptr == nil || t.len == 0 {
+		return ""
+	}
+	// #nosec G103 G115 -- ptr/len describe text the library owns until the completion is freed; at most a 6 MB payload.
+	return C.GoStringN((*C.char)(unsafe.Pointer(t.ptr)), C.int(t.len))
+}
+
+// optionalString copies a LambdaText, nil when absent.
+func optionalString(t C.LambdaText) *string {
+	if t.ptr == nil {
+		return nil
+	}
+	s := goString(t)
+	return &s
 }

@@ -78,24 +78,24 @@ func invokeRefused(t *testing.T, base LiveCounts, addr string, n int) []*InFligh
 	if got := liveCounts(t); got.Clients != base.Clients+1 {
 		t.Fatalf("clients %d after NewClient, want %d", got.Clients, base.Clients+1)
 	}
-	done := make(chan []byte, n)
+	done := make(chan *Outcome, n)
 	var flights []*InFlight
 	for range n {
-		flight, rej := client.Start(&Request{FunctionName: "add-numbers", PayloadText: "{}"}, func(b []byte) { done <- b })
+		flight, rej := client.Start(&Request{FunctionName: "add-numbers", PayloadText: "{}"}, func(o *Outcome) { done <- o })
 		if rej != nil {
 			t.Fatalf("Start: %+v", rej.Decode())
 		}
 		flights = append(flights, flight)
 	}
 	// Refused before sending: its error string is copied and freed.
-	if _, rej := client.Start(&Request{FunctionName: "add-numbers", LogType: "Full"}, func([]byte) {}); rej == nil {
+	if _, rej := client.Start(&Request{FunctionName: "add-numbers", LogType: "Full"}, func(*Outcome) {}); rej == nil {
 		t.Fatal("a LogType of Full was accepted")
 	}
 	for range n {
 		select {
 		case outcome := <-done:
-			if o := DecodeOutcome(outcome); o.Error == nil || o.Error.Name != "TCPError" {
-				t.Fatalf("want a refused connection, got %s", outcome)
+			if o := outcome; o.Error == nil || o.Error.Name != "TCPError" {
+				t.Fatalf("want a refused connection, got %+v", outcome)
 			}
 		case <-time.After(10 * time.Second):
 			t.Fatal("an invocation did not complete")

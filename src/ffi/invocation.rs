@@ -10,6 +10,7 @@ use tokio::sync::Notify;
 use super::boundary::{bytes, give_string, guard, guard_void, text};
 use super::live::{self, Token};
 use super::queue::LambdaCompletionQueue;
+use super::result::Finished;
 use super::{LambdaClient, LambdaStatus};
 use crate::error::InvokeError;
 use crate::request::{InvokeRequest, ValidRequest};
@@ -131,9 +132,16 @@ pub unsafe extern "C" fn lambda_client_invoke(
         let Some(callback) = callback else {
             return LambdaStatus::NullArgument;
         };
-        start(client, request, out_invocation, out_error, move |json| {
-            callback(user_data, json.as_ptr(), json.len())
-        })
+        start(
+            client,
+            request,
+            out_invocation,
+            out_error,
+            move |finished| {
+                let json = finished.to_json();
+                callback(user_data, json.as_ptr(), json.len())
+            },
+        )
     })
 }
 
@@ -158,14 +166,18 @@ pub unsafe extern "C" fn lambda_client_invoke_queued(
             return LambdaStatus::NullArgument;
         };
         let queue = queue.shared();
-        start(client, request, out_invocation, out_error, move |json| {
-            queue.push(user_data, json)
-        })
+        start(
+            client,
+            request,
+            out_invocation,
+            out_error,
+            move |finished| queue.push(user_data, finished),
+        )
     })
 }
 
-/// Validates and spawns one invocation; `deliver` receives its completion
-/// JSON exactly once (success, error, cancellation or a caught panic).
+/// Validates and spawns one invocation; `deliver` receives how it ended
+/// exactly once (success, error, cancellation or a caught panic).
 ///
 /// # Safety
 /// As `lambda_client_invoke`.
@@ -174,7 +186,7 @@ unsafe fn start(
     request: *const LambdaInvokeRequest,
     out_invocation: *mut *mut LambdaInvocation,
     out_error: *mut *mut c_char,
-    deliver: impl FnOnce(Vec<u8>) + Send + 'static,
+    deliver: impl FnOnce(Finished) + Send + 'static,
 ) -> LambdaStatus {
     if out_invocation.is_null() {
         return LambdaStatus::NullArgument;
@@ -206,23 +218,22 @@ unsafe fn start(
         let invocation = Box::pin(client.invoke(request));
         let work = async {
             tokio::select! {
-                invoked = invocation => invoked.to_json(),
+                invoked = invocation => Finished::Invoked(invoked),
                 // notify_one stores a permit, so a cancel that comes
                 // before this task first runs is not missed.
-                _ = cancelled.notified() => InvokeError::cancelled().to_json(),
+                _ = cancelled.notified() => Finished::Failed(InvokeError::cancelled()),
             }
         };
         // A panic in the SDK or in this library must still complete the
         // invocation: the caller is waiting for exactly one completion.
-        let json = match AssertUnwindSafe(work).catch_unwind().await {
-            Ok(json) => json,
-            Err(panic) => InvokeError::internal(format!(
+        let finished = match AssertUnwindSafe(work).catch_unwind().await {
+            Ok(finished) => finished,
+            Err(panic) => Finished::Failed(InvokeError::internal(format!(
                 "xk6-lambda panicked during the invocation: {}",
                 panic_message(&*panic)
-            ))
-            .to_json(),
+            ))),
         };
-        deliver(json);
+        deliver(finished);
         live::IN_FLIGHT.sub(1);
     });
     *out_invocation = Box::into_raw(Box::new(LambdaInvocation {

@@ -312,8 +312,8 @@ mod tests {
         let mut batch: Vec<LambdaCompletion> = (0..8)
             .map(|_| LambdaCompletion {
                 user_data: 0,
-                json: ptr::null_mut(),
-                json_len: 0,
+                result: unsafe { std::mem::zeroed() },
+                data: ptr::null_mut(),
             })
             .collect();
         let mut taken = 0;
@@ -349,8 +349,14 @@ mod tests {
         let base = counts();
         let queue = lambda_completion_queue_new();
         let shared = unsafe { &*queue }.shared();
-        shared.push(1, b"{}".to_vec());
-        shared.push(2, b"{}".to_vec());
+        shared.push(
+            1,
+            crate::ffi::result::Finished::Failed(crate::error::InvokeError::cancelled()),
+        );
+        shared.push(
+            2,
+            crate::ffi::result::Finished::Failed(crate::error::InvokeError::cancelled()),
+        );
         drop(shared);
         assert_eq!(
             delta(base),

@@ -24,6 +24,7 @@ mod examples;
 mod invocation;
 mod live;
 mod queue;
+mod result;
 mod strings;
 
 pub use client::{lambda_client_free, lambda_client_new, lambda_config_validate, LambdaClient};
@@ -37,6 +38,7 @@ pub use queue::{
     lambda_completion_queue_free, lambda_completion_queue_new, lambda_completion_queue_wait,
     lambda_completions_free, LambdaCompletion, LambdaCompletionQueue,
 };
+pub use result::{LambdaCompletionData, LambdaResult, LambdaText};
 pub use strings::{lambda_string_free, lambda_version};
 
 /// Serialises this crate's unit tests that create or free what

@@ -13,40 +13,33 @@ use std::time::Duration;
 
 use super::boundary::{guard_void, guard_with};
 use super::live::{self, Token};
+use super::result::{Finished, LambdaCompletionData, LambdaResult};
 
-/// One completion, handed to the caller by `lambda_completion_queue_wait`.
-/// `json` (`json_len` bytes, not NUL-terminated) is owned by the caller
-/// until it passes the batch to `lambda_completions_free`.
+/// One completion, handed to the caller by `lambda_completion_queue_wait`:
+/// the invocation's `user_data`, its flat `result`, and the `data` that
+/// result points into, owned by the caller until it passes the batch to
+/// `lambda_completions_free`.
 #[repr(C)]
 pub struct LambdaCompletion {
     pub user_data: usize,
-    pub json: *mut u8,
-    pub json_len: usize,
+    pub result: LambdaResult,
+    pub data: *mut LambdaCompletionData,
 }
 
 #[derive(Default)]
 pub(super) struct Shared {
-    pending: Mutex<VecDeque<(usize, Vec<u8>)>>,
+    pending: Mutex<VecDeque<(usize, Box<LambdaCompletionData>)>>,
     ready: Condvar,
 }
 
 impl Shared {
-    pub(super) fn push(&self, user_data: usize, json: Vec<u8>) {
-        // Counted before a drain can see it (and free it).
-        live::COMPLETIONS.add(1);
+    pub(super) fn push(&self, user_data: usize, finished: Finished) {
+        // Counted (its token) before a drain can see it and free it.
+        let data = LambdaCompletionData::new(finished);
         let mut pending = self.pending.lock().unwrap_or_else(|p| p.into_inner());
-        pending.push_back((user_data, json));
+        pending.push_back((user_data, data));
         drop(pending);
         self.ready.notify_one();
-    }
-}
-
-impl Drop for Shared {
-    /// The last reference gone (the queue freed, no invocation left to push
-    /// to it): completions never taken are dropped here.
-    fn drop(&mut self) {
-        let pending = self.pending.get_mut().unwrap_or_else(|p| p.into_inner());
-        live::COMPLETIONS.sub(pending.len());
     }
 }
 
@@ -115,19 +108,19 @@ pub unsafe extern "C" fn lambda_completion_queue_wait(
             })
             .unwrap_or_else(|p| p.into_inner());
         let n = pending.len().min(capacity);
-        for (i, (user_data, json)) in pending.drain(..n).enumerate() {
-            let json = Box::into_raw(json.into_boxed_slice());
+        for (i, (user_data, data)) in pending.drain(..n).enumerate() {
             out.add(i).write(LambdaCompletion {
                 user_data,
-                json: json.cast::<u8>(),
-                json_len: json.len(),
+                result: data.result(),
+                data: Box::into_raw(data),
             });
         }
         n
     })
 }
 
-/// Frees the JSON buffers of a batch from `lambda_completion_queue_wait`.
+/// Frees the completions of a batch from `lambda_completion_queue_wait`
+/// (their results point into them: read them first).
 ///
 /// # Safety
 /// `completions` holds `count` completions from one wait, not yet freed.
@@ -138,13 +131,11 @@ pub unsafe extern "C" fn lambda_completions_free(completions: *mut LambdaComplet
     }
     guard_void(|| {
         for i in 0..count {
-            let completion = &*completions.add(i);
-            if !completion.json.is_null() {
-                drop(Box::from_raw(std::ptr::slice_from_raw_parts_mut(
-                    completion.json,
-                    completion.json_len,
-                )));
-                live::COMPLETIONS.sub(1);
+            let completion = &mut *completions.add(i);
+            if !completion.data.is_null() {
+                drop(Box::from_raw(completion.data));
+                // A second free of the same batch finds nothing to free.
+                completion.data = std::ptr::null_mut();
             }
         }
     });
