@@ -108,6 +108,7 @@ step "valgrind memcheck over the FFI tests, leak canary first (scripts/sanitize.
 # from it with xk6.
 step "build and release (scripts/release.sh $RELEASE_VERSION)" scripts/release.sh "$RELEASE_VERSION"
 step "C header is up to date" scripts/check-header.sh
+step "C smoke test of the header (tests/c/smoke.c against the static library)" tests/c/smoke.sh
 step "gofmt" bash -c "[ -z \"\$(gofmt -l $GO_DIRS)\" ] || { gofmt -l $GO_DIRS; false; }"
 step "go vet" bash -c 'go vet ./... && cd tests/lambdaserver && go vet ./...'
 step "golangci-lint $GOLANGCI_LINT_VERSION" golangci_lint
