@@ -13,34 +13,18 @@
 // own growth the same in both runs (9 arrays of one value an iteration,
 // grown at the same iterations), so that the difference in RSS growth is
 // ours.
+import { endpoint, options } from './soak_lib.js';
 import { AWSConfig, LambdaClient } from 'k6/x/lambda';
 import { check } from 'k6';
 import { Trend } from 'k6/metrics';
 
-const vus = Number(__ENV.VUS || 50);
 const pads = Array.from({ length: Number(__ENV.TREND_PAD ?? 7) }, (_, i) => new Trend(`soak_trend_pad_${i + 1}`));
 
-export const options = {
-  scenarios: {
-    soak: {
-      executor: 'constant-arrival-rate',
-      rate: Number(__ENV.RATE || 2000),
-      timeUnit: '1s',
-      duration: `${Number(__ENV.DURATION || 30)}s`,
-      preAllocatedVUs: vus,
-      maxVUs: vus,
-    },
-  },
-  // A Rate: no per-sample storage, unlike a Trend's thresholds.
-  thresholds: { checks: ['rate==1'] },
-  summaryTrendStats: ['avg', 'med', 'p(99)', 'max'],
-};
-
-if (!__ENV.LAMBDA_ENDPOINT) throw new Error('set LAMBDA_ENDPOINT');
+export { options };
 
 const client = new LambdaClient(new AWSConfig({
   region: 'us-east-1',
-  endpoint: __ENV.LAMBDA_ENDPOINT,
+  endpoint: endpoint(),
   accessKeyId: 'AKIAIOSFODNN7EXAMPLE',
   secretAccessKey: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
 }));
