@@ -343,13 +343,7 @@ fn queued_invocations_complete_once_each_in_batches() {
         invocations.push(invocation);
     }
     let mut seen = Vec::new();
-    let mut batch: Vec<LambdaCompletion> = (0..8)
-        .map(|_| LambdaCompletion {
-            user_data: 0,
-            result: unsafe { std::mem::zeroed() },
-            data: ptr::null_mut(),
-        })
-        .collect();
+    let mut batch: Vec<LambdaCompletion> = (0..8).map(|_| LambdaCompletion::EMPTY).collect();
     let wait_ms = patient(Duration::from_secs(5)).as_millis() as u32;
     while seen.len() < 20 {
         let n = unsafe {
@@ -418,11 +412,7 @@ fn leak_canary() {
         )
     };
     assert_eq!(status, LambdaStatus::Ok);
-    let mut batch = vec![LambdaCompletion {
-        user_data: 0,
-        result: unsafe { std::mem::zeroed() },
-        data: ptr::null_mut(),
-    }];
+    let mut batch = vec![LambdaCompletion::EMPTY];
     let wait_ms = patient(Duration::from_secs(10)).as_millis() as u32;
     let n = unsafe { lambda_completion_queue_wait(queue, batch.as_mut_ptr(), 1, wait_ms) };
     assert_eq!(n, 1);

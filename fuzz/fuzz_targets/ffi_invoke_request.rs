@@ -260,11 +260,7 @@ fuzz_target!(|data: &[u8]| {
         other => panic!("unexpected status {other:?}"),
     }
     // Nothing else is in the queue.
-    let mut stray = [LambdaCompletion {
-        user_data: 0,
-        result: unsafe { std::mem::zeroed() },
-        data: ptr::null_mut(),
-    }];
+    let mut stray = [LambdaCompletion::EMPTY];
     let n = unsafe { lambda_completion_queue_wait(queue, stray.as_mut_ptr(), 1, 0) };
     assert_eq!(n, 0, "a stray completion");
 });
@@ -287,16 +283,8 @@ fn complete(
         invocation = ptr::null_mut();
     }
     let mut out = [
-        LambdaCompletion {
-            user_data: 0,
-            result: unsafe { std::mem::zeroed() },
-            data: ptr::null_mut(),
-        },
-        LambdaCompletion {
-            user_data: 0,
-            result: unsafe { std::mem::zeroed() },
-            data: ptr::null_mut(),
-        },
+        LambdaCompletion::EMPTY,
+        LambdaCompletion::EMPTY,
     ];
     let n = unsafe { lambda_completion_queue_wait(queue, out.as_mut_ptr(), out.len(), 10_000) };
     assert_eq!(n, 1, "one completion within 10 s");

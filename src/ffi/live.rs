@@ -309,13 +309,7 @@ mod tests {
         // The client freed and in-flight work done: the client's count drops
         // at once (invocations keep their own reference to its state).
         unsafe { lambda_client_free(client) };
-        let mut batch: Vec<LambdaCompletion> = (0..8)
-            .map(|_| LambdaCompletion {
-                user_data: 0,
-                result: unsafe { std::mem::zeroed() },
-                data: ptr::null_mut(),
-            })
-            .collect();
+        let mut batch: Vec<LambdaCompletion> = (0..8).map(|_| LambdaCompletion::EMPTY).collect();
         let mut taken = 0;
         while taken < 3 {
             let n = unsafe {

@@ -26,6 +26,15 @@ pub struct LambdaCompletion {
     pub data: *mut LambdaCompletionData,
 }
 
+impl LambdaCompletion {
+    /// A slot for `lambda_completion_queue_wait` to fill.
+    pub const EMPTY: Self = Self {
+        user_data: 0,
+        result: LambdaResult::EMPTY,
+        data: std::ptr::null_mut(),
+    };
+}
+
 #[derive(Default)]
 pub(super) struct Shared {
     pending: Mutex<VecDeque<(usize, Box<LambdaCompletionData>)>>,

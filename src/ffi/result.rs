@@ -70,6 +70,30 @@ pub struct LambdaResult {
     pub end_unix_ns: u64,
 }
 
+impl LambdaResult {
+    /// Nothing set: no error, no status, every text absent, every figure 0.
+    pub(crate) const EMPTY: Self = Self {
+        error_json: LambdaText::ABSENT,
+        status_code: 0,
+        on_wire: false,
+        has_report: false,
+        has_init_duration: false,
+        payload: LambdaText::ABSENT,
+        executed_version: LambdaText::ABSENT,
+        function_error: LambdaText::ABSENT,
+        log_result: LambdaText::ABSENT,
+        report_duration_ms: 0.0,
+        report_billed_duration_ms: 0.0,
+        report_memory_size_mb: 0.0,
+        report_max_memory_used_mb: 0.0,
+        report_init_duration_ms: 0.0,
+        bytes_sent: 0,
+        bytes_received: 0,
+        duration_ns: 0,
+        end_unix_ns: 0,
+    };
+}
+
 /// How an invocation ended, as its task delivers it.
 #[derive(Debug)]
 pub(crate) enum Finished {
@@ -122,23 +146,7 @@ impl LambdaCompletionData {
                 .error_json
                 .as_deref()
                 .map_or(LambdaText::ABSENT, LambdaText::of),
-            status_code: 0,
-            on_wire: false,
-            has_report: false,
-            has_init_duration: false,
-            payload: LambdaText::ABSENT,
-            executed_version: LambdaText::ABSENT,
-            function_error: LambdaText::ABSENT,
-            log_result: LambdaText::ABSENT,
-            report_duration_ms: 0.0,
-            report_billed_duration_ms: 0.0,
-            report_memory_size_mb: 0.0,
-            report_max_memory_used_mb: 0.0,
-            report_init_duration_ms: 0.0,
-            bytes_sent: 0,
-            bytes_received: 0,
-            duration_ns: 0,
-            end_unix_ns: 0,
+            ..LambdaResult::EMPTY
         };
         let Finished::Invoked(invoked) = &self.finished else {
             return result;
