@@ -36,6 +36,17 @@ fn serve(response: &'static str, delay: Duration) -> String {
 const OK_RESPONSE: &str =
     "HTTP/1.1 200 OK\r\nX-Amz-Executed-Version: $LATEST\r\nContent-Length: 1\r\n\r\n3";
 
+/// An endpoint on a loopback port nothing listens on (the listener that
+/// found it is gone): connections to it are refused.
+fn refused_endpoint() -> String {
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    format!("http://127.0.0.1:{port}")
+}
+
 fn client(endpoint: &str) -> *mut LambdaClient {
     let config = format!(
         r#"{{"region":"us-east-1","endpoint":"{endpoint}","accessKeyId":"AKIAIOSFODNN7EXAMPLE","secretAccessKey":"wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"}}"#
@@ -243,12 +254,7 @@ fn cancelling_completes_promptly_with_cancelled() {
 fn refused_connections_are_network_errors() {
     let _serial = TEST_LOCK.lock().unwrap_or_else(|e| e.into_inner());
     let rx = completions();
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let client = client(&format!("http://127.0.0.1:{port}"));
+    let client = client(&refused_endpoint());
     let (status, invocation, _) = start(client, &Request::new("add-numbers"), 5);
     assert_eq!(status, LambdaStatus::Ok);
     let (_, json) = rx.recv_timeout(patient(Duration::from_secs(10))).unwrap();
@@ -391,12 +397,7 @@ fn queued_invocations_complete_once_each_in_batches() {
 #[ignore = "a deliberate leak, for scripts/sanitize.sh"]
 fn leak_canary() {
     let _serial = TEST_LOCK.lock().unwrap_or_else(|e| e.into_inner());
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let client = client(&format!("http://127.0.0.1:{port}"));
+    let client = client(&refused_endpoint());
     let queue = lambda_completion_queue_new();
     let request = Request::new("add-numbers");
     let raw = request.raw();
