@@ -10,18 +10,12 @@ import re
 import sys
 from collections import Counter
 
+from k6_points import points
+
 # Headers of one signed request: request line, Host, X-Amz-Date,
 # Authorization, Content-Length, Content-Type, User-Agent, Qualifier and
 # log-type headers. A stated bound, not a guess at the exact bytes.
 MIN_OVERHEAD, MAX_OVERHEAD = 300, 1500
-
-
-def points(path):
-    with open(path) as f:
-        for line in f:
-            record = json.loads(line)
-            if record.get("type") == "Point":
-                yield record["metric"], record["data"]
 
 
 def main():

@@ -25,13 +25,7 @@ import re
 import sys
 from collections import Counter
 
-
-def points(path):
-    with open(path) as f:
-        for line in f:
-            record = json.loads(line)
-            if record.get("type") == "Point":
-                yield record["metric"], record["data"]
+from k6_points import points
 
 
 class Run:
