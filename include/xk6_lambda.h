@@ -128,7 +128,7 @@ typedef struct LambdaLiveCounts {
   // returned, or their completion is not yet in its queue.
   int64_t in_flight;
   // Completions pushed to a queue and not yet freed: waiting in the
-  // queue, or taken by `lambda_completion_queue_wait` and not yet passed
+  // queue, or taken (`lambda_completion_queue_take` or `_wait`) and not yet passed
   // to `lambda_completions_free`.
   int64_t completions;
   // Strings written to a `char **out_error` not yet freed with
@@ -173,10 +173,10 @@ typedef struct LambdaResult {
   uint64_t end_unix_ns;
 } LambdaResult;
 
-// One completion, handed to the caller by `lambda_completion_queue_wait`:
-// the invocation's `user_data`, its flat `result`, and the `data` that
-// result points into, owned by the caller until it passes the batch to
-// `lambda_completions_free`.
+// One completion, handed to the caller by `lambda_completion_queue_take`
+// or `lambda_completion_queue_wait`: the invocation's `user_data`, its
+// flat `result`, and the `data` that result points into, owned by the
+// caller until it passes the batch to `lambda_completions_free`.
 typedef struct LambdaCompletion {
   size_t user_data;
   struct LambdaResult result;
@@ -312,18 +312,45 @@ void lambda_invocation_free(struct LambdaInvocation *invocation);
 enum LambdaStatus lambda_live_counts(struct LambdaLiveCounts *out);
 
 // Creates a completion queue; free it with `lambda_completion_queue_free`
-// once no invocation started on it is in flight.
+// once no invocation started on it is in flight. NULL if the system
+// refused its wake descriptor (out of file descriptors).
 struct LambdaCompletionQueue *lambda_completion_queue_new(void);
 
 // Frees a queue. Completions still in it are dropped. NULL is a no-op.
+// Descriptors from `lambda_completion_queue_wake_fd` stay open (their
+// owner closes them) and are never signalled again.
 //
 // # Safety
 // `queue` is NULL or a queue from `lambda_completion_queue_new`, not yet
 // freed, with no `lambda_completion_queue_wait` running on it.
 void lambda_completion_queue_free(struct LambdaCompletionQueue *queue);
 
+// A new file descriptor, owned by the caller (close it), that is readable
+// while completions may be waiting: wait for it with poll/epoll (Go's
+// network poller), read its 8-byte counter to reset it, then call
+// `lambda_completion_queue_take` until it returns 0. -1 on failure (the
+// caller can fall back to `lambda_completion_queue_wait`).
+//
+// It may be readable with nothing to take (a completion taken between its
+// signal and the read): take returns 0 then, and the caller waits again.
+//
+// # Safety
+// `queue` is NULL or a live queue.
+int lambda_completion_queue_wake_fd(const struct LambdaCompletionQueue *queue);
+
+// Moves up to `capacity` waiting completions into `out` and returns how
+// many; 0 at once when none waits. Never blocks.
+//
+// # Safety
+// `queue` is a live queue; `out` is valid for `capacity` writes.
+size_t lambda_completion_queue_take(const struct LambdaCompletionQueue *queue,
+                                    struct LambdaCompletion *out,
+                                    size_t capacity);
+
 // Waits up to `timeout_ms` for completions, then moves up to `capacity` of
 // them into `out` and returns how many. 0 means none arrived in time.
+// Blocks the calling thread: callers with an event loop wait on
+// `lambda_completion_queue_wake_fd` instead.
 //
 // # Safety
 // `queue` is a live queue; `out` is valid for `capacity` writes.

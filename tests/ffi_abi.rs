@@ -387,6 +387,111 @@ fn queued_invocations_complete_once_each_in_batches() {
     assert_nothing_live();
 }
 
+/// The drain Go runs: wait for the wake descriptor with poll, reset it,
+/// take until empty. Every completion arrives once; a descriptor that is
+/// not readable means nothing waits; the caller's descriptor is its own
+/// (closing it leaves the queue working).
+#[test]
+fn wake_descriptor_signals_completions_to_take() {
+    let _serial = TEST_LOCK.lock().unwrap_or_else(|e| e.into_inner());
+    let endpoint = serve(OK_RESPONSE, Duration::ZERO);
+    let client = client(&endpoint);
+    let queue = lambda_completion_queue_new();
+    assert!(!queue.is_null());
+    let fd = unsafe { lambda_completion_queue_wake_fd(queue) };
+    assert!(fd >= 0, "a wake descriptor");
+    let readable = |timeout: Duration| {
+        let mut poll = libc::pollfd {
+            fd,
+            events: libc::POLLIN,
+            revents: 0,
+        };
+        unsafe { libc::poll(&mut poll, 1, timeout.as_millis() as libc::c_int) == 1 }
+    };
+    let reset = || {
+        let mut counter = 0u64;
+        unsafe { libc::read(fd, (&mut counter as *mut u64).cast(), 8) };
+    };
+    let mut batch: Vec<LambdaCompletion> = (0..4).map(|_| LambdaCompletion::EMPTY).collect();
+    assert!(!readable(Duration::ZERO), "nothing signalled yet");
+    assert_eq!(
+        unsafe { lambda_completion_queue_take(queue, batch.as_mut_ptr(), batch.len()) },
+        0,
+        "take never blocks"
+    );
+
+    let request = Request::new("add-numbers");
+    let raw = request.raw();
+    let mut invocations = Vec::new();
+    for user_data in 1..=10usize {
+        let mut invocation = ptr::null_mut();
+        let status = unsafe {
+            lambda_client_invoke_queued(
+                client,
+                raw.ptr(),
+                queue,
+                user_data,
+                &mut invocation,
+                ptr::null_mut(),
+            )
+        };
+        assert_eq!(status, LambdaStatus::Ok);
+        invocations.push(invocation);
+    }
+    let mut seen = Vec::new();
+    while seen.len() < 10 {
+        assert!(
+            readable(patient(Duration::from_secs(5))),
+            "signalled: {} of 10 taken",
+            seen.len()
+        );
+        reset();
+        loop {
+            let n = unsafe { lambda_completion_queue_take(queue, batch.as_mut_ptr(), batch.len()) };
+            if n == 0 {
+                break;
+            }
+            seen.extend(batch[..n].iter().map(|c| c.user_data));
+            assert!(batch[..n].iter().all(|c| c.result.status_code == 200));
+            unsafe { lambda_completions_free(batch.as_mut_ptr(), n) };
+        }
+    }
+    seen.sort_unstable();
+    assert_eq!(seen, (1..=10).collect::<Vec<_>>(), "each exactly once");
+    assert!(
+        !readable(Duration::from_millis(100)),
+        "no signal once everything was taken"
+    );
+
+    // The caller's descriptor is a copy: closing it leaves the queue's.
+    unsafe { libc::close(fd) };
+    let mut invocation = ptr::null_mut();
+    let status = unsafe {
+        lambda_client_invoke_queued(
+            client,
+            raw.ptr(),
+            queue,
+            11,
+            &mut invocation,
+            ptr::null_mut(),
+        )
+    };
+    assert_eq!(status, LambdaStatus::Ok);
+    invocations.push(invocation);
+    let wait_ms = patient(Duration::from_secs(5)).as_millis() as u32;
+    let n = unsafe { lambda_completion_queue_wait(queue, batch.as_mut_ptr(), 1, wait_ms) };
+    assert_eq!((n, batch[0].user_data), (1, 11));
+    unsafe {
+        lambda_completions_free(batch.as_mut_ptr(), n);
+        for invocation in invocations {
+            lambda_invocation_free(invocation);
+        }
+        lambda_client_free(client);
+        lambda_completion_queue_free(queue);
+    }
+    assert_nothing_live();
+}
+
 /// Not a test of the library: a deliberate leak of one completion (taken
 /// from its queue, never passed to `lambda_completions_free`), the bug the
 /// live counts and the leak checkers are there to catch. scripts/sanitize.sh

@@ -9,7 +9,7 @@
 //! | `LambdaClient` | `lambda_client_new` | `lambda_client_free` |
 //! | `LambdaCompletionQueue` | `lambda_completion_queue_new` | `lambda_completion_queue_free` |
 //! | `LambdaInvocation` | `lambda_client_invoke`, `lambda_client_invoke_queued` | `lambda_invocation_free` |
-//! | a completion's JSON | `lambda_completion_queue_wait` | `lambda_completions_free` |
+//! | a completion's data | `lambda_completion_queue_take`, `lambda_completion_queue_wait` | `lambda_completions_free` |
 //! | an error string | every `char **out_error` | `lambda_string_free` |
 //!
 //! (`lambda_example_event` and `lambda_version` return static text: nothing
@@ -93,7 +93,7 @@ pub struct LambdaLiveCounts {
     /// returned, or their completion is not yet in its queue.
     pub in_flight: i64,
     /// Completions pushed to a queue and not yet freed: waiting in the
-    /// queue, or taken by `lambda_completion_queue_wait` and not yet passed
+    /// queue, or taken (`lambda_completion_queue_take` or `_wait`) and not yet passed
     /// to `lambda_completions_free`.
     pub completions: i64,
     /// Strings written to a `char **out_error` not yet freed with

@@ -5,6 +5,8 @@
 //!   by the caller and released with its matching `lambda_*_free`, once.
 //! - Strings this library returns through `char **out_error` are owned by
 //!   the caller and released with `lambda_string_free`.
+//! - A descriptor from `lambda_completion_queue_wake_fd` is owned by the
+//!   caller, who closes it.
 //! - The example event text from `lambda_example_event` is static: borrowed
 //!   for the life of the process, never freed.
 //! - Input pointers are borrowed for the duration of the call only: the
@@ -26,6 +28,7 @@ mod live;
 mod queue;
 mod result;
 mod strings;
+mod wake;
 
 pub use client::{lambda_client_free, lambda_client_new, lambda_config_validate, LambdaClient};
 pub use examples::lambda_example_event;
@@ -35,8 +38,9 @@ pub use invocation::{
 };
 pub use live::{lambda_live_counts, LambdaLiveCounts};
 pub use queue::{
-    lambda_completion_queue_free, lambda_completion_queue_new, lambda_completion_queue_wait,
-    lambda_completions_free, LambdaCompletion, LambdaCompletionQueue,
+    lambda_completion_queue_free, lambda_completion_queue_new, lambda_completion_queue_take,
+    lambda_completion_queue_wait, lambda_completion_queue_wake_fd, lambda_completions_free,
+    LambdaCompletion, LambdaCompletionQueue,
 };
 pub use result::{LambdaCompletionData, LambdaResult, LambdaText};
 pub use strings::{lambda_string_free, lambda_version};

@@ -8,17 +8,20 @@
 //! batch, from a goroutine that Go schedules like any other.
 
 use std::collections::VecDeque;
-use std::sync::{Arc, Condvar, Mutex};
-use std::time::Duration;
+use std::ffi::c_int;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use super::boundary::{guard_void, guard_with};
 use super::live::{self, Token};
 use super::result::{Finished, LambdaCompletionData, LambdaResult};
+use super::wake::WakeFd;
 
-/// One completion, handed to the caller by `lambda_completion_queue_wait`:
-/// the invocation's `user_data`, its flat `result`, and the `data` that
-/// result points into, owned by the caller until it passes the batch to
-/// `lambda_completions_free`.
+/// One completion, handed to the caller by `lambda_completion_queue_take`
+/// or `lambda_completion_queue_wait`: the invocation's `user_data`, its
+/// flat `result`, and the `data` that result points into, owned by the
+/// caller until it passes the batch to `lambda_completions_free`.
 #[repr(C)]
 pub struct LambdaCompletion {
     pub user_data: usize,
@@ -27,7 +30,7 @@ pub struct LambdaCompletion {
 }
 
 impl LambdaCompletion {
-    /// A slot for `lambda_completion_queue_wait` to fill.
+    /// A slot for `lambda_completion_queue_take` to fill.
     pub const EMPTY: Self = Self {
         user_data: 0,
         result: LambdaResult::EMPTY,
@@ -35,20 +38,52 @@ impl LambdaCompletion {
     };
 }
 
-#[derive(Default)]
 pub(super) struct Shared {
     pending: Mutex<VecDeque<(usize, Box<LambdaCompletionData>)>>,
-    ready: Condvar,
+    wake: WakeFd,
+    /// Whether the wake descriptor was signalled since the last take: a
+    /// burst of completions costs one `write` to it, not one each.
+    signalled: AtomicBool,
 }
 
 impl Shared {
+    fn new() -> std::io::Result<Self> {
+        Ok(Self {
+            pending: Mutex::default(),
+            wake: WakeFd::new()?,
+            signalled: AtomicBool::new(false),
+        })
+    }
+
     pub(super) fn push(&self, user_data: usize, finished: Finished) {
-        // Counted (its token) before a drain can see it and free it.
+        // Counted (its token) before a take can see it and free it.
         let data = LambdaCompletionData::new(finished);
         let mut pending = self.pending.lock().unwrap_or_else(|p| p.into_inner());
         pending.push_back((user_data, data));
         drop(pending);
-        self.ready.notify_one();
+        // The flag is cleared by take under the lock, before it drains: a
+        // push it did not drain finds the flag clear and signals.
+        if !self.signalled.swap(true, Ordering::SeqCst) {
+            self.wake.signal();
+        }
+    }
+
+    /// Moves up to `capacity` completions into `out`; never blocks.
+    ///
+    /// # Safety
+    /// `out` is valid for `capacity` writes.
+    unsafe fn take(&self, out: *mut LambdaCompletion, capacity: usize) -> usize {
+        let mut pending = self.pending.lock().unwrap_or_else(|p| p.into_inner());
+        self.signalled.store(false, Ordering::SeqCst);
+        let n = pending.len().min(capacity);
+        for (i, (user_data, data)) in pending.drain(..n).enumerate() {
+            out.add(i).write(LambdaCompletion {
+                user_data,
+                result: data.result(),
+                data: Box::into_raw(data),
+            });
+        }
+        n
     }
 }
 
@@ -65,18 +100,22 @@ impl LambdaCompletionQueue {
 }
 
 /// Creates a completion queue; free it with `lambda_completion_queue_free`
-/// once no invocation started on it is in flight.
+/// once no invocation started on it is in flight. NULL if the system
+/// refused its wake descriptor (out of file descriptors).
 #[no_mangle]
 pub extern "C" fn lambda_completion_queue_new() -> *mut LambdaCompletionQueue {
-    guard_with(std::ptr::null_mut(), || {
-        Box::into_raw(Box::new(LambdaCompletionQueue {
-            shared: Arc::new(Shared::default()),
+    guard_with(std::ptr::null_mut(), || match Shared::new() {
+        Ok(shared) => Box::into_raw(Box::new(LambdaCompletionQueue {
+            shared: Arc::new(shared),
             _live: live::QUEUES.token(),
-        }))
+        })),
+        Err(_) => std::ptr::null_mut(),
     })
 }
 
 /// Frees a queue. Completions still in it are dropped. NULL is a no-op.
+/// Descriptors from `lambda_completion_queue_wake_fd` stay open (their
+/// owner closes them) and are never signalled again.
 ///
 /// # Safety
 /// `queue` is NULL or a queue from `lambda_completion_queue_new`, not yet
@@ -89,8 +128,55 @@ pub unsafe extern "C" fn lambda_completion_queue_free(queue: *mut LambdaCompleti
     guard_void(|| drop(Box::from_raw(queue)));
 }
 
+/// A new file descriptor, owned by the caller (close it), that is readable
+/// while completions may be waiting: wait for it with poll/epoll (Go's
+/// network poller), read its 8-byte counter to reset it, then call
+/// `lambda_completion_queue_take` until it returns 0. -1 on failure (the
+/// caller can fall back to `lambda_completion_queue_wait`).
+///
+/// It may be readable with nothing to take (a completion taken between its
+/// signal and the read): take returns 0 then, and the caller waits again.
+///
+/// # Safety
+/// `queue` is NULL or a live queue.
+#[no_mangle]
+pub unsafe extern "C" fn lambda_completion_queue_wake_fd(
+    queue: *const LambdaCompletionQueue,
+) -> c_int {
+    guard_with(-1, || {
+        let Some(queue) = queue.as_ref() else {
+            return -1;
+        };
+        queue.shared.wake.duplicate().unwrap_or(-1)
+    })
+}
+
+/// Moves up to `capacity` waiting completions into `out` and returns how
+/// many; 0 at once when none waits. Never blocks.
+///
+/// # Safety
+/// `queue` is a live queue; `out` is valid for `capacity` writes.
+#[no_mangle]
+pub unsafe extern "C" fn lambda_completion_queue_take(
+    queue: *const LambdaCompletionQueue,
+    out: *mut LambdaCompletion,
+    capacity: usize,
+) -> usize {
+    guard_with(0, || {
+        let Some(queue) = queue.as_ref() else {
+            return 0;
+        };
+        if out.is_null() || capacity == 0 {
+            return 0;
+        }
+        queue.shared.take(out, capacity)
+    })
+}
+
 /// Waits up to `timeout_ms` for completions, then moves up to `capacity` of
 /// them into `out` and returns how many. 0 means none arrived in time.
+/// Blocks the calling thread: callers with an event loop wait on
+/// `lambda_completion_queue_wake_fd` instead.
 ///
 /// # Safety
 /// `queue` is a live queue; `out` is valid for `capacity` writes.
@@ -109,22 +195,18 @@ pub unsafe extern "C" fn lambda_completion_queue_wait(
             return 0;
         }
         let shared = &queue.shared;
-        let pending = shared.pending.lock().unwrap_or_else(|p| p.into_inner());
-        let (mut pending, _) = shared
-            .ready
-            .wait_timeout_while(pending, Duration::from_millis(timeout_ms.into()), |p| {
-                p.is_empty()
-            })
-            .unwrap_or_else(|p| p.into_inner());
-        let n = pending.len().min(capacity);
-        for (i, (user_data, data)) in pending.drain(..n).enumerate() {
-            out.add(i).write(LambdaCompletion {
-                user_data,
-                result: data.result(),
-                data: Box::into_raw(data),
-            });
+        let deadline = Instant::now() + Duration::from_millis(timeout_ms.into());
+        loop {
+            let n = shared.take(out, capacity);
+            if n > 0 {
+                return n;
+            }
+            let left = deadline.saturating_duration_since(Instant::now());
+            if !shared.wake.wait(left) {
+                return 0;
+            }
+            shared.wake.clear();
         }
-        n
     })
 }
 
