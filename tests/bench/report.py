@@ -56,8 +56,8 @@ def read_k6(summary_path, time_path, threads):
         errors.append("no iteration completed")
     if checks["fails"]:
         errors.append(f"{checks['fails']} failed checks")
-    if checks["passes"] < iterations["count"]:
-        errors.append(f"{iterations['count'] - checks['passes']} iterations ended before their check")
+    if checks["passes"] + checks["fails"] < iterations["count"]:
+        errors.append(f"{iterations['count'] - checks['passes'] - checks['fails']} iterations ended before their check")
     for name in ("http_req_failed", "lambda_invocation_failed"):
         if metrics.get(name, {}).get("value", 0) > 0:
             errors.append(f"{name} = {metrics[name]['value']:.4%}")
