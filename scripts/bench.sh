@@ -78,7 +78,8 @@ read_threads() {
 # OUT.threads the peak OS thread count of k6 (the child of time).
 run_k6() {
   local out=$1 script=$2 vus=$3 k6_pid="" peak=0 status=0
-  /usr/bin/time -v -o "$out.time" "$K6" run --quiet --summary-export "$out.json" \
+  # --address "": no REST API server, whose port (6565) another k6 may hold
+  /usr/bin/time -v -o "$out.time" "$K6" run --quiet --address "" --summary-export "$out.json" \
     -e LAMBDA_ENDPOINT="$LAMBDA_ENDPOINT" -e VUS="$vus" -e DURATION="$DURATION" \
     "$script" >"$out.log" 2>&1 &
   RUN_PID=$!
