@@ -16,12 +16,16 @@
 #      that specifier. Unset: E is skipped, and the tables say so.
 #
 # At each VU level (constant-vus), ROUNDS rounds of A, B, D, E, C one after
-# another (so that machine drift hits all alike). The scripts share their
-# load and endpoint through tests/bench/bench_lib.js. Each k6 runs under
-# /usr/bin/time -v (peak RSS, CPU time) while its OS threads are sampled
-# every 0.2 s. tests/bench/report.py prints markdown tables of throughput,
-# CPU per iteration, memory, threads and latency (A/B, A/D, A/E ratios)
-# and the targets with PASS/FAIL, and writes them to
+# another (so that machine drift hits all alike). Then, unless BENCH_RATE
+# is 0, ROUNDS rounds of A, B, D at a fixed BENCH_RATE iterations/s
+# (constant-arrival-rate, 200 pre-allocated VUs, at most 1,000) for
+# BENCH_DURATION: CPU per iteration, dropped iterations and p50 at the
+# same load. The scripts share their load and endpoint through
+# tests/bench/bench_lib.js. Each k6 runs under /usr/bin/time -v (peak RSS,
+# CPU time) while its OS threads are sampled every 0.2 s.
+# tests/bench/report.py prints markdown tables of throughput, CPU per
+# iteration, memory, threads and latency (A/B, A/D, A/E ratios), the
+# targets with PASS/FAIL and what the fixed rate costs, and writes them to
 # tests/bench/RESULTS.md (keeping its "## Findings" section).
 #
 # The targets (issue 12), judged at the levels that were run: A/B
@@ -30,12 +34,13 @@
 # than 64 OS threads at 1,000 VUs. Ratios against D and E are informative,
 # not targets.
 #
-#   scripts/bench.sh                    # 10, 100, 1000 VUs, 10 s, 2 rounds
-#   BENCH_VUS="10 100" BENCH_DURATION=5s ROUNDS=1 scripts/bench.sh
+#   scripts/bench.sh                    # 10, 100, 1000 VUs, 10 s, 2 rounds; 2,000/s
+#   BENCH_VUS="10 100" BENCH_DURATION=5s ROUNDS=1 BENCH_RATE=0 scripts/bench.sh
 #   JSLIB_AWS_LAMBDA=https://jslib.k6.io/aws/0.14.0/lambda.js scripts/bench.sh
 #
 # Environment: BENCH_VUS (VU levels), BENCH_DURATION (each run), ROUNDS,
-# K6 (the k6 binary, default build/k6), JSLIB_AWS_LAMBDA (E).
+# BENCH_RATE (iterations/s of the fixed-rate runs; 0: none), K6 (the k6
+# binary, default build/k6), JSLIB_AWS_LAMBDA (E).
 #
 # A missed target is reported, not an error; a run that failed (k6 or wrk
 # exit code, failed checks or requests, iterations that ended before their
@@ -53,6 +58,7 @@ source scripts/nginx.sh
 VUS_LEVELS=${BENCH_VUS:-10 100 1000}
 DURATION=${BENCH_DURATION:-10s}
 ROUNDS=${ROUNDS:-2}
+RATE=${BENCH_RATE:-2000}
 K6=${K6:-build/k6}
 JSLIB=${JSLIB_AWS_LAMBDA:-}
 
@@ -100,10 +106,10 @@ read_threads() {
 
 # run_k6 OUT SCRIPT WHAT [-e NAME=VALUE...]: build/k6 run under
 # /usr/bin/time -v, with the endpoint, DURATION and the given variables
-# (the load: tests/bench/bench_lib.js); WHAT names the load in messages.
-# OUT.json is the summary export, OUT.time time's report, OUT.log k6's
-# output, and OUT.threads the peak OS thread count of k6 (the child of
-# time).
+# (the load, VUS or RATE: tests/bench/bench_lib.js); WHAT names the load in
+# messages. OUT.json is the summary export, OUT.time time's report, OUT.log
+# k6's output, and OUT.threads the peak OS thread count of k6 (the child
+# of time).
 run_k6() {
   local out=$1 script=$2 what=$3 k6_pid="" peak=0 status=0
   shift 3
@@ -201,6 +207,7 @@ jslib_script() {
 for vus in $VUS_LEVELS; do
   [[ "$vus" =~ ^[1-9][0-9]*$ ]] || die "BENCH_VUS must be positive integers, got '$vus'"
 done
+[[ "$RATE" =~ ^[0-9]+$ ]] || die "BENCH_RATE must be a whole number of iterations/s (0: none), got '$RATE'"
 ensure_debian_tools nginx wrk time
 # 1,000 VUs, the same number of connections on nginx's side, and wrk.
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
@@ -238,10 +245,25 @@ for vus in $VUS_LEVELS; do
   done
 done
 
-command="BENCH_VUS=\"$VUS_LEVELS\" BENCH_DURATION=$DURATION ROUNDS=$ROUNDS"
+# The fixed-rate runs: A, B and D only. E's cost per iteration is in the
+# tables above: at the 500-630 CPU-us an iteration it took here, 2,000/s
+# would need more than one of this machine's 2 cores.
+rates=$work/rates.tsv
+: >"$rates"
+if [ "$RATE" -gt 0 ]; then
+  for ((round = 1; round <= ROUNDS; round++)); do
+    for tool in A B D; do
+      out=$work/rate-$round-$tool
+      run_k6 "$out" "$(script_of "$tool")" "$RATE/s" -e RATE="$RATE"
+      record "$rates" "$RATE" "$round" "$tool" "$out" "$RATE/s"
+    done
+  done
+fi
+
+command="BENCH_VUS=\"$VUS_LEVELS\" BENCH_DURATION=$DURATION ROUNDS=$ROUNDS BENCH_RATE=$RATE"
 [ -z "$JSLIB" ] || command+=" JSLIB_AWS_LAMBDA=$JSLIB"
 command+=" scripts/bench.sh"
 echo
-python3 tests/bench/report.py table "$runs" --results tests/bench/RESULTS.md --command "$command" \
-  --load "$load" --jslib "$JSLIB" --k6-version "$("$K6" version | head -n 1)"
+python3 tests/bench/report.py table "$runs" --rates "$rates" --results tests/bench/RESULTS.md \
+  --command "$command" --load "$load" --jslib "$JSLIB" --k6-version "$("$K6" version | head -n 1)"
 log "written to tests/bench/RESULTS.md"

@@ -3,22 +3,25 @@
 
     report.py run TOOL SUMMARY TIME THREADS    one line about one k6 run
     report.py run C WRK_OUTPUT                 one line about one wrk run
-    report.py table RUNS_TSV --results FILE --command CMD --k6-version V
-              [--jslib SPEC]
+    report.py table RUNS_TSV [--rates RATES_TSV] --results FILE
+              --command CMD --k6-version V [--jslib SPEC]
 
 The tools: A k6/x/lambda's invoke, B k6/http's http.post, C wrk, D k6/http's
 http.asyncRequest, E k6-jslib-aws's LambdaClient.invoke (TOOLS below).
 
-RUNS_TSV has one line per run: VUs, round, tool, and the files of that run
-(tab-separated): for a k6 tool the k6 --summary-export JSON, the
-/usr/bin/time -v output and the peak thread count; for C wrk's output.
+RUNS_TSV has one line per run at a VU level: VUs, round, tool, and the
+files of that run (tab-separated): for a k6 tool the k6 --summary-export
+JSON, the /usr/bin/time -v output and the peak thread count; for C wrk's
+output. RATES_TSV has the same lines for the runs at a fixed arrival rate,
+with the rate (iterations/s) in place of the VUs.
 
-`table` prints the measurement tables and the targets with PASS/FAIL (a
-missed target is reported, not an error), in markdown, and writes them to
-FILE as its "Latest run" section, keeping everything from a line
-"## Findings" onward. It exits 1, and leaves FILE alone, if a run had
-errors (failed checks, failed requests, iterations that ended before their
-check, wrk socket errors or non-2xx).
+`table` prints the measurement tables, the targets with PASS/FAIL (a
+missed target is reported, not an error) and, with --rates, what the fixed
+rate costs each tool (markdown), and writes them to FILE as its "Latest
+run" section, keeping everything from a line "## Findings" onward. It
+exits 1, and leaves FILE alone, if a run had errors (failed checks, failed
+requests, iterations that ended before their check, wrk socket errors or
+non-2xx).
 """
 
 import argparse
@@ -42,6 +45,8 @@ TOOLS = {
 K6_TOOLS = ("A", "B", "D", "E")
 # A is compared with each of these, within each round.
 PEERS = ("B", "D", "E")
+# The tools of the fixed-rate runs.
+RATE_TOOLS = ("A", "B", "D")
 
 # The targets (issue 12), judged at the VU levels that were run. Ratios
 # against D and E are informative, not targets.
@@ -81,6 +86,7 @@ def read_k6(summary_path, time_path, threads):
     return {
         "rate": iterations["rate"],
         "count": iterations["count"],
+        "dropped": metrics.get("dropped_iterations", {}).get("count", 0),
         "p50_ms": duration["med"],
         "p95_ms": duration["p(95)"],
         "cpu_s": cpu,
@@ -133,6 +139,8 @@ def run_line(tool, files):
             f"{r['rate']:,.0f} it/s, p50 {r['p50_ms'] * 1000:,.0f} µs, p95 {r['p95_ms'] * 1000:,.0f} µs, "
             f"{r['cpu_us_per_it']:,.1f} CPU-µs/it, {r['rss_mib']:,.0f} MiB, {r['threads']} threads"
         )
+        if r["dropped"]:
+            text += f", {r['dropped']:,} dropped"
     if r["errors"]:
         text += "; ERRORS: " + "; ".join(r["errors"])
     return text
@@ -142,12 +150,13 @@ def run_line(tool, files):
 
 
 def load_runs(tsv_path):
-    """{vus: {round: {tool: measurement}}} from the runs file."""
+    """{level: {round: {tool: measurement}}} from a runs file; the level is
+    the VUs, or the rate of a fixed-rate run."""
     runs = {}
     with open(tsv_path) as f:
         for row in csv.reader(f, delimiter="\t"):
-            vus, rnd, tool, *files = row
-            runs.setdefault(int(vus), {}).setdefault(int(rnd), {})[tool] = read_run(tool, files)
+            level, rnd, tool, *files = row
+            runs.setdefault(int(level), {}).setdefault(int(rnd), {})[tool] = read_run(tool, files)
     return runs
 
 
@@ -165,14 +174,14 @@ def median_of(rounds, fn):
 
 
 def aggregate(rounds):
-    """One VU level: {tool: medians over rounds} for the tools that ran, and
+    """One level: {tool: medians over rounds} for the tools that ran, and
     {"A/" + peer: ratios} for each peer of A that ran. Ratios and p50
     differences are taken within each round (the tools ran one after
     another), then the median. Threads: the highest over rounds."""
     tools = set().union(*(r.keys() for r in rounds.values()))
     out = {"rounds": len(rounds)}
     for tool in sorted(tools):
-        keys = ("rate",) if tool == "C" else ("rate", "cpu_us_per_it", "rss_mib", "p50_ms", "p95_ms")
+        keys = ("rate",) if tool == "C" else ("rate", "cpu_us_per_it", "rss_mib", "p50_ms", "p95_ms", "dropped")
         out[tool] = {key: median_of(rounds, lambda r: r[tool][key]) for key in keys}
         if tool != "C":
             out[tool]["threads"] = max(r[tool]["threads"] for r in rounds.values() if tool in r)
@@ -187,10 +196,10 @@ def aggregate(rounds):
     return out
 
 
-def run_errors(runs):
+def run_errors(runs, unit):
     return [
-        f"{vus:,} VUs, round {rnd}, {tool}: {error}"
-        for vus, rounds in sorted(runs.items())
+        f"{level:,}{unit}, round {rnd}, {tool}: {error}"
+        for level, rounds in sorted(runs.items())
         for rnd, tools in sorted(rounds.items())
         for tool, r in sorted(tools.items())
         for error in r["errors"]
@@ -262,6 +271,26 @@ def latency_table(levels):
     ])  # fmt: skip
 
 
+def rate_table(m):
+    """What one fixed rate cost each tool: a row per tool."""
+    header = ["tool", "it/s", "dropped", "CPU-µs/it", "A/tool CPU", "p50 ms", "A−tool p50 µs", "p95 ms",
+              "RSS MiB", "threads"]  # fmt: skip
+    rows = []
+    for tool in RATE_TOOLS:
+        if tool not in m:
+            rows.append([tool] + [SKIPPED] * (len(header) - 1))
+            continue
+        r, ratios = m[tool], m.get("A/" + tool)
+        rows.append([
+            tool, num(r["rate"], ",.0f"), num(r["dropped"], ",.0f"), num(r["cpu_us_per_it"], ",.1f"),
+            num(ratios["cpu_us_per_it"], ".2f") if ratios else "—",
+            num(r["p50_ms"], ",.3f"),
+            num(ratios["p50_diff_us"], "+,.0f") if ratios else "—",
+            num(r["p95_ms"], ",.3f"), num(r["rss_mib"], ",.0f"), str(r["threads"]),
+        ])  # fmt: skip
+    return markdown(header, rows, ["---"] + ["---:"] * (len(header) - 1))
+
+
 def verdict(ok):
     return "PASS" if ok else "FAIL"
 
@@ -317,6 +346,15 @@ iterations; RSS is /usr/bin/time's maximum resident set size; threads are
 the highest of the 0.2 s samples of /proc/PID/status over all rounds.
 Latencies are k6's iteration_duration (one script iteration)."""
 
+RATE_METHOD = """\
+The same request at a fixed {rate:,} iterations/s (constant-arrival-rate,
+200 pre-allocated VUs, at most 1,000) for A, B and D, one after another in
+each round: what that load costs. CPU-µs/it as above: the init of the 200
+VUs is included, a fixed cost that weighs more the shorter the run; dropped:
+iterations k6 could not start for want of a free VU (dropped_iterations);
+A/tool and A−tool: within each round, then the median."""
+
+
 # --- RESULTS.md ------------------------------------------------------------
 
 
@@ -331,10 +369,10 @@ def cpu_model():
     return "unknown"
 
 
-def latest_run_section(levels, args):
+def latest_run_section(levels, rate_levels, args):
     when = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
     rounds = max([m["rounds"] for m in levels.values()] or [0])
-    return "\n".join([
+    lines = [
         "## Latest run",
         "",
         f"- date: {when}",
@@ -372,7 +410,19 @@ def latest_run_section(levels, args):
         "",
         "Against D and E the ratios above are informative: no target.",
         "",
-    ])  # fmt: skip
+    ]  # fmt: skip
+    for rate, m in sorted(rate_levels.items()):
+        lines += [
+            f"### What a fixed {rate:,}/s costs",
+            "",
+            rate_table(m),
+            "",
+            RATE_METHOD.format(rate=rate),
+            "",
+        ]
+    if not rate_levels:
+        lines += ["No fixed-rate run (BENCH_RATE=0).", ""]
+    return "\n".join(lines)
 
 
 def write_results(path, section):
@@ -398,10 +448,12 @@ def write_results(path, section):
 
 def table(args):
     runs = load_runs(args.runs)
+    rate_runs = load_runs(args.rates) if args.rates else {}
     levels = {vus: aggregate(rounds) for vus, rounds in runs.items()}
-    section = latest_run_section(levels, args)
+    rate_levels = {rate: aggregate(rounds) for rate, rounds in rate_runs.items()}
+    section = latest_run_section(levels, rate_levels, args)
     print(section)
-    errors = run_errors(runs)
+    errors = run_errors(runs, " VUs") + run_errors(rate_runs, "/s")
     if errors:
         print("runs with errors (RESULTS.md not written):", *errors, sep="\n  ", file=sys.stderr)
         return 1
@@ -417,6 +469,7 @@ def main():
     run.add_argument("files", nargs="+")
     tab = sub.add_parser("table", help="the tables, printed and written to --results")
     tab.add_argument("runs")
+    tab.add_argument("--rates", help="the fixed-rate runs")
     tab.add_argument("--results", required=True)
     tab.add_argument("--command", required=True)
     tab.add_argument("--k6-version", required=True)
