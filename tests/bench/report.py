@@ -3,8 +3,8 @@
 
     report.py run TOOL SUMMARY TIME THREADS    one line about one k6 run
     report.py run C WRK_OUTPUT                 one line about one wrk run
-    report.py table RUNS_TSV [--rates RATES_TSV] --results FILE
-              --command CMD --k6-version V [--jslib SPEC]
+    report.py table RUNS_TSV [--rates RATES_TSV] [--results FILE]
+              --command CMD --k6-version V [--jslib SPEC] [--quick]
 
 The tools: A k6/x/lambda's invoke, B k6/http's http.post, C wrk, D k6/http's
 http.asyncRequest, E k6-jslib-aws's LambdaClient.invoke (TOOLS below).
@@ -17,11 +17,12 @@ with the rate (iterations/s) in place of the VUs.
 
 `table` prints the measurement tables, the targets with PASS/FAIL (a
 missed target is reported, not an error) and, with --rates, what the fixed
-rate costs each tool (markdown), and writes them to FILE as its "Latest
-run" section, keeping everything from a line "## Findings" onward. It
-exits 1, and leaves FILE alone, if a run had errors (failed checks, failed
-requests, iterations that ended before their check, wrk socket errors or
-non-2xx).
+rate costs each tool (markdown). With --results it writes them to FILE as
+its "Latest run" section, keeping everything from a line "## Findings"
+onward. It exits 1, and leaves FILE alone, if a run had errors (failed
+checks, failed requests, iterations that ended before their check, wrk
+socket errors or non-2xx). --quick marks the output as scripts/bench.sh
+--quick's: a check that every column runs, whose timings mean little.
 """
 
 import argparse
@@ -375,6 +376,14 @@ def latest_run_section(levels, rate_levels, args):
     lines = [
         "## Latest run",
         "",
+    ]
+    if args.quick:
+        lines += [
+            "**`--quick`**: one short round, a check that every column runs; its",
+            "timings mean little and RESULTS.md is not written.",
+            "",
+        ]
+    lines += [
         f"- date: {when}",
         f"- nproc: {len(os.sched_getaffinity(0))}; CPU: {cpu_model()}",
         f"- load average before the run: {args.load}",
@@ -455,9 +464,11 @@ def table(args):
     print(section)
     errors = run_errors(runs, " VUs") + run_errors(rate_runs, "/s")
     if errors:
-        print("runs with errors (RESULTS.md not written):", *errors, sep="\n  ", file=sys.stderr)
+        print("runs with errors" + (" (RESULTS.md not written)" if args.results else "") + ":",
+              *errors, sep="\n  ", file=sys.stderr)
         return 1
-    write_results(args.results, section)
+    if args.results:
+        write_results(args.results, section)
     return 0
 
 
@@ -467,14 +478,15 @@ def main():
     run = sub.add_parser("run", help="one line about one run")
     run.add_argument("tool", choices=sorted(TOOLS))
     run.add_argument("files", nargs="+")
-    tab = sub.add_parser("table", help="the tables, printed and written to --results")
+    tab = sub.add_parser("table", help="the tables, printed and, with --results, written")
     tab.add_argument("runs")
     tab.add_argument("--rates", help="the fixed-rate runs")
-    tab.add_argument("--results", required=True)
+    tab.add_argument("--results", help="the RESULTS.md to write (default: print only)")
     tab.add_argument("--command", required=True)
     tab.add_argument("--k6-version", required=True)
     tab.add_argument("--load", default="unknown")
     tab.add_argument("--jslib", default="", help="JSLIB_AWS_LAMBDA, if E ran")
+    tab.add_argument("--quick", action="store_true", help="scripts/bench.sh --quick's run")
     args = parser.parse_args()
     if args.command_name == "run":
         print(run_line(args.tool, args.files))
