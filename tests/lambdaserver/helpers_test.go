@@ -141,9 +141,10 @@ func startServer(t *testing.T, cfg config) *testServer {
 	return ts
 }
 
-// call describes one Invoke request.
+// call describes one Invoke (or InvokeWithResponseStream) request.
 type call struct {
 	function string            // the FunctionName path segment, as it goes on the wire
+	stream   bool              // InvokeWithResponseStream's path rather than Invoke's
 	query    string            // raw query, e.g. "Qualifier=live"
 	body     []byte            // payload
 	headers  map[string]string // extra headers (X-Amz-Invocation-Type, ...)
@@ -183,6 +184,9 @@ func (r reply) message(t *testing.T) string {
 func (ts *testServer) request(t *testing.T, c call) *http.Request {
 	t.Helper()
 	target := ts.URL + invokePrefix + c.function + invokeSuffix
+	if c.stream {
+		target = ts.URL + "/2021-11-15/functions/" + c.function + "/response-streaming-invocations"
+	}
 	if c.query != "" {
 		target += "?" + c.query
 	}

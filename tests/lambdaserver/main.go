@@ -1,9 +1,12 @@
 // Command lambdaserver is a test server for the AWS Lambda Invoke API
-// (POST /2015-03-31/functions/{FunctionName}/invocations), written from the
-// API reference rather than from this project's client, for the behaviours
-// the emulators skip: SigV4 verification, qualifiers and ARNs, function
-// errors, log tails, cold starts, throttling, service errors and broken
-// connections. It listens on loopback only.
+// (POST /2015-03-31/functions/{FunctionName}/invocations) and its streaming
+// twin InvokeWithResponseStream (POST
+// /2021-11-15/functions/{FunctionName}/response-streaming-invocations),
+// written from the API reference rather than from this project's client,
+// for the behaviours the emulators skip: SigV4 verification, qualifiers
+// and ARNs, function errors, log tails, cold starts, throttling, service
+// errors and broken connections. It listens on loopback
+// only.
 //
 // Requests must be signed (SigV4, service "lambda", any region) with
 // AKIAIOSFODNN7EXAMPLE / wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY, or with
@@ -45,6 +48,36 @@
 // the REPORT line). From throttle down, the behaviour applies to every
 // invocation type; the others run for RequestResponse only (Event answers
 // 202, DryRun 204).
+//
+// InvokeWithResponseStream (stream.go) takes the same requests, signature,
+// names and headers, but X-Amz-Invocation-Type RequestResponse or DryRun
+// only (anything else, Event included: 400 InvalidParameterValueException).
+// Errors before the function runs are answered as Invoke answers them.
+// Otherwise: 200, Content-Type application/vnd.amazon.eventstream,
+// X-Amzn-Remapped-Content-Type (the function's content type),
+// X-Amz-Executed-Version, and a chunked body of event stream messages
+// (eventstream.go says byte for byte what they are), each flushed as it is
+// produced: PayloadChunk events, then InvokeComplete, whose JSON has
+// ErrorCode and ErrorDetails for a function error and LogResult (the log's
+// last 4 KB, base64) with X-Amz-Log-Type: Tail.
+//
+// The functions above answer there too, those from throttle down as they
+// do on Invoke. The others answer once they have run: their result in one
+// PayloadChunk (X-Amzn-Remapped-Content-Type application/json), or a
+// function error in the InvokeComplete alone, as ErrorCode the error's type
+// (ValidationError, Runtime.ExitError, Sandbox.Timedout for fail-text) and
+// as ErrorDetails the payload Invoke would have returned. bad-log-result's
+// LogResult is its bad value. The streaming functions, which Invoke does
+// not know (404), send the headers at once and take
+// {"chunks":["a","b"],"count":N,"firstMs":K,"gapMs":M}: one PayloadChunk
+// per chunk, its UTF-8 bytes (without chunks, count chunks "chunk 1\n",
+// "chunk 2\n", ...; count defaults to 3), the first K ms after the
+// headers, the others M ms apart (K and M default to 0). Their
+// X-Amzn-Remapped-Content-Type is application/octet-stream:
+//
+//	stream-chunks           the chunks, then InvokeComplete
+//	stream-error            the chunks, then InvokeComplete with ErrorCode "Error" and as
+//	                        ErrorDetails {"errorType":"Error","errorMessage":"failed after N chunks","trace":[]}
 //
 // GET /_test/stats returns the counters as JSON (see statsSnapshot);
 // POST /_test/reset returns them and zeroes them; GET /_test/whoami answers
