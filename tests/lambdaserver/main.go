@@ -5,7 +5,7 @@
 // written from the API reference rather than from this project's client,
 // for the behaviours the emulators skip: SigV4 verification, qualifiers
 // and ARNs, function errors, log tails, cold starts, throttling, service
-// errors and broken connections. It listens on loopback
+// errors, broken connections and broken streams. It listens on loopback
 // only.
 //
 // Requests must be signed (SigV4, service "lambda", any region) with
@@ -78,6 +78,14 @@
 //	stream-chunks           the chunks, then InvokeComplete
 //	stream-error            the chunks, then InvokeComplete with ErrorCode "Error" and as
 //	                        ErrorDetails {"errorType":"Error","errorMessage":"failed after N chunks","trace":[]}
+//	stream-bad-prelude-crc  the first chunk, the second with a wrong prelude CRC, InvokeComplete
+//	stream-bad-message-crc  the first chunk, the second with a wrong message CRC, InvokeComplete
+//	stream-cut-frame        the first chunk, half of the second, connection closed (no end
+//	                        of the chunked body; counted as "truncated")
+//	stream-no-complete      the chunks, then the body ends cleanly without InvokeComplete
+//	stream-exception        the first chunk, then an exception message (:exception-type
+//	                        ServiceException, {"message":...}), then the end of the body
+//	stream-stall            the first chunk, then nothing until the client goes away
 //
 // GET /_test/stats returns the counters as JSON (see statsSnapshot);
 // POST /_test/reset returns them and zeroes them; GET /_test/whoami answers

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -366,7 +367,7 @@ func TestStreamServiceErrors(t *testing.T) {
 	}
 
 	t.Run("DryRun", func(t *testing.T) {
-		for _, fn := range []string{"stream-chunks", "echo"} {
+		for _, fn := range []string{"stream-chunks", "echo", "stream-stall"} {
 			r := ts.invoke(t, streamed(fn, `{}`).withHeader("X-Amz-Invocation-Type", "DryRun"))
 			if r.status != http.StatusNoContent || len(r.body) != 0 {
 				t.Errorf("%s: %s", fn, r)
@@ -384,6 +385,113 @@ func TestStreamServiceErrors(t *testing.T) {
 			t.Errorf("GET: %d %v", resp.StatusCode, resp.Header)
 		}
 	})
+}
+
+// The broken streams: each must fail a client that checks what it reads.
+func TestStreamMisbehaviours(t *testing.T) {
+	ts := startServer(t, config{})
+	payload := `{"chunks":["first","second","third"]}`
+
+	for fn, want := range map[string]error{
+		"stream-bad-prelude-crc": errBadPreludeCRC,
+		"stream-bad-message-crc": errBadMessageCRC,
+		"stream-cut-frame":       errTruncated,
+	} {
+		t.Run(fn, func(t *testing.T) {
+			r := ts.stream(t, streamed(fn, payload))
+			if !errors.Is(r.err, want) || len(r.msgs) != 1 || string(r.msgs[0].payload) != "first" {
+				t.Fatalf("want %v after the first chunk, got %v after %v", want, r.err, r.msgs)
+			}
+		})
+	}
+
+	t.Run("the damaged frames are whole otherwise", func(t *testing.T) {
+		// After the damaged chunk, an InvokeComplete: a client that skips
+		// the CRCs sees a stream that completed.
+		for _, fn := range []string{"stream-bad-prelude-crc", "stream-bad-message-crc"} {
+			resp := ts.openStream(t, streamed(fn, payload))
+			body, err := io.ReadAll(resp.Body)
+			_ = resp.Body.Close()
+			good, damaged := payloadChunkEvent([]byte("first")), payloadChunkEvent([]byte("second"))
+			end := invokeCompleteEvent(invokeComplete{})
+			if err != nil || len(body) != len(good)+len(damaged)+len(end) ||
+				!bytes.Equal(body[:len(good)], good) || !bytes.Equal(body[len(body)-len(end):], end) {
+				t.Fatalf("%s: %d bytes, %v", fn, len(body), err)
+			}
+			if diff := bytesDiffer(body[len(good):len(good)+len(damaged)], damaged); diff != 1 {
+				t.Errorf("%s: %d bytes differ from the good chunk, want 1", fn, diff)
+			}
+		}
+	})
+
+	t.Run("stream-cut-frame closes the connection", func(t *testing.T) {
+		resp := ts.openStream(t, streamed("stream-cut-frame", payload))
+		defer func() { _ = resp.Body.Close() }()
+		body, err := io.ReadAll(resp.Body)
+		full := payloadChunkEvent([]byte("second"))
+		if !errors.Is(err, io.ErrUnexpectedEOF) || len(body) != len(payloadChunkEvent([]byte("first")))+len(full)/2 {
+			t.Fatalf("%d bytes, %v; want the chunked body cut", len(body), err)
+		}
+	})
+
+	t.Run("stream-no-complete", func(t *testing.T) {
+		r := ts.stream(t, streamed("stream-no-complete", payload))
+		if r.err != nil || strings.Join(r.chunks(), ",") != "first,second,third" || len(r.msgs) != 3 {
+			t.Fatalf("got %v, %v", r.msgs, r.err)
+		}
+	})
+
+	t.Run("stream-exception", func(t *testing.T) {
+		r := ts.stream(t, streamed("stream-exception", payload))
+		if r.err != nil || len(r.msgs) != 2 || string(r.msgs[0].payload) != "first" {
+			t.Fatalf("got %v, %v", r.msgs, r.err)
+		}
+		e := r.msgs[1]
+		if e.get(":message-type") != "exception" || e.get(":exception-type") != "ServiceException" ||
+			e.get(":content-type") != "application/json" || e.get(":event-type") != "" ||
+			string(e.payload) != `{"message":"The AWS Lambda service encountered an internal error."}` {
+			t.Errorf("exception message %v", e)
+		}
+	})
+
+	t.Run("stream-stall", func(t *testing.T) {
+		resp := ts.openStream(t, streamed("stream-stall", payload))
+		defer func() { _ = resp.Body.Close() }()
+		first, err := readMessage(resp.Body)
+		if err != nil || string(first.payload) != "first" {
+			t.Fatalf("%v %v", first, err)
+		}
+		next := make(chan error, 1)
+		go func() {
+			_, err := readMessage(resp.Body)
+			next <- err
+		}()
+		select {
+		case err := <-next:
+			t.Fatalf("something came after the first chunk: %v", err)
+		case <-time.After(300 * time.Millisecond):
+		}
+		_ = resp.Body.Close() // the client goes; the server's handler ends (else Close would hang)
+		if err := <-next; err == nil {
+			t.Error("a message after the client left")
+		}
+	})
+
+	snap := ts.stats(t)
+	if snap.ByStatus[outcomeTruncated] != 2 {
+		t.Errorf("byStatus %v: want the two stream-cut-frame calls as truncated", snap.ByStatus)
+	}
+}
+
+// bytesDiffer counts the positions where a and b (of one length) differ.
+func bytesDiffer(a, b []byte) int {
+	n := 0
+	for i := range a {
+		if a[i] != b[i] {
+			n++
+		}
+	}
+	return n
 }
 
 func TestStreamStats(t *testing.T) {

@@ -1,7 +1,9 @@
 package main
 
 // The functions that stream (InvokeWithResponseStream only; Invoke does
-// not know them): one that streams well, one that fails mid-stream.
+// not know them): one that streams well, one that fails mid-stream, and
+// (streammisbehave.go) the ways a stream breaks that clients must report
+// rather than take for an answer.
 
 import (
 	"context"
@@ -13,6 +15,13 @@ import (
 var streamFunctions = map[string]streamBehaviour{
 	"stream-chunks": {run: streamChunks},
 	"stream-error":  {run: streamError},
+
+	"stream-bad-prelude-crc": {run: streamBadPreludeCRC},
+	"stream-bad-message-crc": {run: streamBadMessageCRC},
+	"stream-cut-frame":       {outcome: outcomeTruncated, run: streamCutFrame},
+	"stream-no-complete":     {run: streamNoComplete},
+	"stream-exception":       {run: streamException},
+	"stream-stall":           {run: streamStall},
 }
 
 // chunkPlan is the payload every stream-* function takes:
@@ -54,6 +63,15 @@ func parseChunkPlan(payload []byte) chunkPlan {
 	}
 	plan.FirstMs, plan.GapMs = max(plan.FirstMs, 0), max(plan.GapMs, 0)
 	return plan
+}
+
+// chunk is the i-th chunk (0-based), or a made-up one when the plan has
+// fewer: the misbehaviours need two.
+func (p chunkPlan) chunk(i int) []byte {
+	if i < len(p.Chunks) {
+		return []byte(p.Chunks[i])
+	}
+	return fmt.Appendf(nil, "chunk %d\n", i+1)
 }
 
 // send streams the plan's chunks with its pauses; false once the client
