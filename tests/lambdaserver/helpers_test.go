@@ -24,6 +24,9 @@ type testSigner struct {
 	accessKey, secret, token, region, service string
 	// at is the signing time; zero means now.
 	at time.Time
+	// payloadHash, if set, is signed instead of the body's SHA-256 (as
+	// UNSIGNED-PAYLOAD is).
+	payloadHash string
 }
 
 var (
@@ -98,9 +101,13 @@ func (sg testSigner) sign(req *http.Request, body []byte) {
 	signedHeaders := strings.Join(names, ";")
 
 	payloadHash := sha256.Sum256(body)
+	hashed := hex.EncodeToString(payloadHash[:])
+	if sg.payloadHash != "" {
+		hashed = sg.payloadHash
+	}
 	canonicalRequest := strings.Join([]string{
 		req.Method, canonicalURI, strings.Join(params, "&"),
-		canonicalHeaders.String(), signedHeaders, hex.EncodeToString(payloadHash[:]),
+		canonicalHeaders.String(), signedHeaders, hashed,
 	}, "\n")
 	requestHash := sha256.Sum256([]byte(canonicalRequest))
 	scope := date + "/" + sg.region + "/" + sg.service + "/aws4_request"

@@ -5,8 +5,8 @@
 // written from the API reference rather than from this project's client,
 // for the behaviours the emulators skip: SigV4 verification, qualifiers
 // and ARNs, function errors, log tails, cold starts, throttling, service
-// errors, broken connections and broken streams. It listens on loopback
-// only.
+// errors, broken connections and broken streams; and Lambda function
+// URLs with IAM auth. It listens on loopback only.
 //
 // Requests must be signed (SigV4, service "lambda", any region) with
 // AKIAIOSFODNN7EXAMPLE / wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY, or with
@@ -86,6 +86,26 @@
 //	stream-exception        the first chunk, then an exception message (:exception-type
 //	                        ServiceException, {"message":...}), then the end of the body
 //	stream-stall            the first chunk, then nothing until the client goes away
+//
+// Function URLs with the AWS_IAM auth type (url.go): any method on
+// /lambda-url/{name}/{path...}?{query} stands for a function URL's
+// https://{url-id}.lambda-url.{region}.on.aws/{path...}?{query}. Requests
+// must be signed as above (service "lambda", any region) over the whole
+// path as sent, the query, the signed headers and the body's SHA-256
+// (X-Amz-Content-Sha256 optional; UNSIGNED-PAYLOAD refused). Unsigned:
+// 403 {"Message":"Forbidden"} (X-Amzn-ErrorType AccessDeniedException);
+// a signature that fails: 403 {"message":"<why>"} (X-Amzn-ErrorType
+// InvalidSignatureException, UnrecognizedClientException, ...). -no-auth
+// turns the check off here too. Functions:
+//
+//	url-echo          200, JSON of what arrived: {"method","path" (after the name, as sent),
+//	                  "rawQuery","query":{name:[values]},"headers":{lower-case name:[values]},
+//	                  "body" (base64),"bodyLength"}
+//	url-stream        ?chunks=N&firstMs=K&gapMs=M (3, 0, 0): 200, text/plain, a plain chunked
+//	                  body (as a RESPONSE_STREAM function URL's), N lines "chunk 1\n" ...,
+//	                  each flushed, the first K ms after the headers, the others M ms apart
+//	url-status        ?status=NNN (200 to 599): that status, body {"status":NNN} (none for 204, 304)
+//	anything else     404 {"Message":"Not Found"}
 //
 // GET /_test/stats returns the counters as JSON (see statsSnapshot);
 // POST /_test/reset returns them and zeroes them; GET /_test/whoami answers

@@ -3,6 +3,7 @@ package main
 import (
 	"log"
 	"net/http"
+	"strings"
 	"time"
 )
 
@@ -58,6 +59,8 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.serveReset(rec, r)
 	case path == "/_test/whoami" && r.Method == http.MethodGet:
 		s.serveWhoami(rec, r)
+	case strings.HasPrefix(path, urlPrefix):
+		s.serveURL(rec, r, path)
 	default:
 		op, name, ok := invokeOperationOf(path)
 		if !ok || r.Method != http.MethodPost {

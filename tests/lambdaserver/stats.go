@@ -36,6 +36,8 @@ type stats struct {
 	proxyAuthFailures int64
 	streamInvocations int64
 	streamChunks      int64
+	urlRequests       int64
+	urlAuthFailures   int64
 }
 
 // statsSnapshot is the JSON shape of GET /_test/stats.
@@ -83,6 +85,12 @@ type statsSnapshot struct {
 	// sent (the damaged ones of the misbehaving functions included), each
 	// counted just before it left.
 	StreamChunks int64 `json:"streamChunks"`
+	// URLRequests is every request under /lambda-url/ (function URLs),
+	// which are in none of the counts above.
+	URLRequests int64 `json:"urlRequests"`
+	// URLAuthFailures is how many of them got a 403 from SigV4
+	// verification.
+	URLAuthFailures int64 `json:"urlAuthFailures"`
 }
 
 func newStats() *stats {
@@ -108,6 +116,8 @@ func (s *stats) countProxyForward()      { s.add(func() { s.proxyForwards++ }) }
 func (s *stats) countProxyAuthFailure()  { s.add(func() { s.proxyAuthFailures++ }) }
 func (s *stats) countStreamInvocation()  { s.add(func() { s.streamInvocations++ }) }
 func (s *stats) countStreamChunk()       { s.add(func() { s.streamChunks++ }) }
+func (s *stats) countURLRequest()        { s.add(func() { s.urlRequests++ }) }
+func (s *stats) countURLAuthFailure()    { s.add(func() { s.urlAuthFailures++ }) }
 func statusOutcome(status int) string    { return strconv.Itoa(status) }
 func (s *stats) snapshot() statsSnapshot { return s.take(false) }
 
@@ -130,11 +140,13 @@ func (s *stats) take(reset bool) statsSnapshot {
 		ProxyAuthFailures: s.proxyAuthFailures,
 		StreamInvocations: s.streamInvocations,
 		StreamChunks:      s.streamChunks,
+		URLRequests:       s.urlRequests,
+		URLAuthFailures:   s.urlAuthFailures,
 	}
 	if reset {
 		s.invocations, s.coldStarts, s.signatureFailures, s.bytesReceived, s.tlsHellos = 0, 0, 0, 0, 0
 		s.proxyConnects, s.proxyForwards, s.proxyAuthFailures = 0, 0, 0
-		s.streamInvocations, s.streamChunks = 0, 0
+		s.streamInvocations, s.streamChunks, s.urlRequests, s.urlAuthFailures = 0, 0, 0, 0
 		s.byFunction, s.byStatus, s.recorded = map[string]int64{}, map[string]int64{}, map[string]int64{}
 		return snap
 	}
