@@ -128,7 +128,7 @@ func (s *server) invoke(w *recorder, r *http.Request, rawFunctionName string, op
 		return
 	}
 
-	body, apiErr := s.readBody(r)
+	body, apiErr := s.readBody(r, op)
 	if apiErr == nil {
 		apiErr = s.validate(r, body, ref, refErr, inv, op)
 	}
@@ -166,10 +166,12 @@ func (s *server) invoke(w *recorder, r *http.Request, rawFunctionName string, op
 	}
 }
 
-// readBody reads the whole payload, counting its bytes.
-func (s *server) readBody(r *http.Request) ([]byte, *apiError) {
+// readBody reads the whole payload, counting its bytes. The limit it
+// names is the one of the invocation type asked for, if the operation
+// has it.
+func (s *server) readBody(r *http.Request, op operation) ([]byte, *apiError) {
 	limit := maxSyncPayload
-	if r.Header.Get("X-Amz-Invocation-Type") == event {
+	if r.Header.Get("X-Amz-Invocation-Type") == event && slices.Contains(op.invocationTypes, event) {
 		limit = maxAsyncPayload
 	}
 	if r.ContentLength > maxBodyRead {
