@@ -67,21 +67,26 @@ func writeAPIError(w http.ResponseWriter, e *apiError) {
 	writeJSON(w, e.status, body)
 }
 
-// writeJSON sends body as compact JSON without the trailing newline that
-// json.Encoder adds (AWS sends none) and without HTML escaping.
+// writeJSON sends body as compactJSON.
 func writeJSON(w http.ResponseWriter, status int, body any) {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(body); err != nil {
-		panic(err) // only our own types are encoded
-	}
-	out := bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
+	out := compactJSON(body)
 	h := w.Header()
 	h.Set("Content-Type", "application/json")
 	h.Set("Content-Length", strconv.Itoa(len(out)))
 	w.WriteHeader(status)
 	_, _ = w.Write(out)
+}
+
+// compactJSON encodes v without the trailing newline that json.Encoder
+// adds (AWS sends none) and without HTML escaping.
+func compactJSON(v any) []byte {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		panic(err) // only our own types are encoded
+	}
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
 }
 
 func userError(status int, errorType, message string) *apiError {

@@ -29,6 +29,10 @@ type result struct {
 	payload []byte
 	// functionError is "", "Handled" or "Unhandled" (X-Amz-Function-Error).
 	functionError string
+	// errorType is the error's type as the runtime reports it
+	// (Lambda-Runtime-Function-Error-Type), for a function error:
+	// InvokeWithResponseStream sends it as the InvokeComplete's ErrorCode.
+	errorType string
 	// gone means the client went away before the function finished; there
 	// is nobody to answer.
 	gone bool
@@ -141,11 +145,12 @@ func failUnhandled(_ context.Context, inv *invocation) result {
 	return functionError(inv, "Unhandled", "Runtime.ExitError", message, false)
 }
 
-// failText is a function error whose payload is not JSON.
+// failText is a function error whose payload is not JSON: a timeout, as
+// the service reports it.
 func failText(_ context.Context, inv *invocation) result {
 	const message = "Task timed out after 3.00 seconds"
 	inv.log.raw(fmt.Sprintf("%s %s %s", time.Now().UTC().Format("2006-01-02T15:04:05.000Z"), inv.requestID, message))
-	return result{payload: []byte(message), functionError: "Unhandled"}
+	return result{payload: []byte(message), functionError: "Unhandled", errorType: "Sandbox.Timedout"}
 }
 
 // reportCold says whether this execution was a cold start, and which call
@@ -195,7 +200,7 @@ func functionError(inv *invocation, kind, errorType, message string, withTrace b
 	} else {
 		inv.log.raw(message + "\n" + errorType)
 	}
-	return result{payload: payload, functionError: kind}
+	return result{payload: payload, functionError: kind, errorType: errorType}
 }
 
 // numberField reads a number member of a JSON object (names are matched

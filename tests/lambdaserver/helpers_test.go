@@ -24,6 +24,9 @@ type testSigner struct {
 	accessKey, secret, token, region, service string
 	// at is the signing time; zero means now.
 	at time.Time
+	// payloadHash, if set, is signed instead of the body's SHA-256 (as
+	// UNSIGNED-PAYLOAD is).
+	payloadHash string
 }
 
 var (
@@ -98,9 +101,13 @@ func (sg testSigner) sign(req *http.Request, body []byte) {
 	signedHeaders := strings.Join(names, ";")
 
 	payloadHash := sha256.Sum256(body)
+	hashed := hex.EncodeToString(payloadHash[:])
+	if sg.payloadHash != "" {
+		hashed = sg.payloadHash
+	}
 	canonicalRequest := strings.Join([]string{
 		req.Method, canonicalURI, strings.Join(params, "&"),
-		canonicalHeaders.String(), signedHeaders, hex.EncodeToString(payloadHash[:]),
+		canonicalHeaders.String(), signedHeaders, hashed,
 	}, "\n")
 	requestHash := sha256.Sum256([]byte(canonicalRequest))
 	scope := date + "/" + sg.region + "/" + sg.service + "/aws4_request"
@@ -141,9 +148,10 @@ func startServer(t *testing.T, cfg config) *testServer {
 	return ts
 }
 
-// call describes one Invoke request.
+// call describes one Invoke (or InvokeWithResponseStream) request.
 type call struct {
 	function string            // the FunctionName path segment, as it goes on the wire
+	stream   bool              // InvokeWithResponseStream's path rather than Invoke's
 	query    string            // raw query, e.g. "Qualifier=live"
 	body     []byte            // payload
 	headers  map[string]string // extra headers (X-Amz-Invocation-Type, ...)
@@ -183,6 +191,9 @@ func (r reply) message(t *testing.T) string {
 func (ts *testServer) request(t *testing.T, c call) *http.Request {
 	t.Helper()
 	target := ts.URL + invokePrefix + c.function + invokeSuffix
+	if c.stream {
+		target = ts.URL + "/2021-11-15/functions/" + c.function + "/response-streaming-invocations"
+	}
 	if c.query != "" {
 		target += "?" + c.query
 	}

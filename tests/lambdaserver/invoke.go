@@ -11,6 +11,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -64,21 +65,51 @@ type invocation struct {
 	cold bool
 }
 
-// invokeFunctionName returns the FunctionName segment (still escaped) of an
-// Invoke path.
-func invokeFunctionName(path string) (string, bool) {
-	if !strings.HasPrefix(path, invokePrefix) || !strings.HasSuffix(path, invokeSuffix) ||
-		len(path) < len(invokePrefix)+len(invokeSuffix) {
+// operation is what tells the two invoke operations apart: Invoke, and
+// InvokeWithResponseStream (stream.go). Both take the same request.
+type operation struct {
+	prefix, suffix string
+	// invocationTypes are the X-Amz-Invocation-Type values it accepts.
+	invocationTypes []string
+	streaming       bool
+}
+
+var (
+	invokeOperation = operation{prefix: invokePrefix, suffix: invokeSuffix,
+		invocationTypes: []string{requestResponse, event, dryRun}}
+	streamOperation = operation{prefix: streamPrefix, suffix: streamSuffix,
+		invocationTypes: []string{requestResponse, dryRun}, streaming: true}
+)
+
+// functionName returns the FunctionName segment (still escaped) of the
+// operation's path.
+func (op operation) functionName(path string) (string, bool) {
+	if !strings.HasPrefix(path, op.prefix) || !strings.HasSuffix(path, op.suffix) ||
+		len(path) < len(op.prefix)+len(op.suffix) {
 		return "", false
 	}
-	segment := path[len(invokePrefix) : len(path)-len(invokeSuffix)]
+	segment := path[len(op.prefix) : len(path)-len(op.suffix)]
 	return segment, !strings.Contains(segment, "/")
 }
 
-// invoke handles one Invoke request. Every request is counted once, under
-// the function it named, before anything is answered.
-func (s *server) invoke(w *recorder, r *http.Request, rawFunctionName string) {
+// exists says whether the operation knows the function: the streaming
+// one also runs the stream-* functions.
+func (op operation) exists(name string) bool {
+	if _, ok := functions[name]; ok {
+		return true
+	}
+	_, ok := streamFunctions[name]
+	return ok && op.streaming
+}
+
+// invoke handles one Invoke or InvokeWithResponseStream request. Every
+// request is counted once, under the function it named, before anything
+// is answered.
+func (s *server) invoke(w *recorder, r *http.Request, rawFunctionName string, op operation) {
 	s.stats.countInvocation()
+	if op.streaming {
+		s.stats.countStreamInvocation()
+	}
 	inv := &invocation{requestID: newRequestID(), region: defaultRegion, peer: peerOf(r)}
 	w.Header()["X-Amzn-RequestId"] = []string{inv.requestID}
 
@@ -97,15 +128,24 @@ func (s *server) invoke(w *recorder, r *http.Request, rawFunctionName string) {
 		return
 	}
 
-	body, apiErr := s.readBody(r)
+	body, apiErr := s.readBody(r, op)
 	if apiErr == nil {
-		apiErr = s.validate(r, body, ref, refErr, inv)
+		apiErr = s.validate(r, body, ref, refErr, inv, op)
 	}
 	if apiErr != nil {
 		writeAPIError(w, apiErr)
 		return
 	}
 
+	if run, ok := streamFunctions[inv.name]; ok {
+		// Only reachable through InvokeWithResponseStream.
+		if inv.invocationType == dryRun {
+			w.WriteHeader(http.StatusNoContent)
+			return
+		}
+		s.executeStream(w, r, inv, run)
+		return
+	}
 	b := functions[inv.name]
 	if b.before != nil && b.before(s, w, r, inv) {
 		return
@@ -117,15 +157,21 @@ func (s *server) invoke(w *recorder, r *http.Request, rawFunctionName string) {
 		w.WriteHeader(http.StatusAccepted)
 	case dryRun:
 		w.WriteHeader(http.StatusNoContent)
-	default:
+	case requestResponse:
+		if op.streaming {
+			s.executeBuffered(w, r, inv, b)
+			break
+		}
 		s.execute(w, r, inv, b)
 	}
 }
 
-// readBody reads the whole payload, counting its bytes.
-func (s *server) readBody(r *http.Request) ([]byte, *apiError) {
+// readBody reads the whole payload, counting its bytes. The limit it
+// names is the one of the invocation type asked for, if the operation
+// has it.
+func (s *server) readBody(r *http.Request, op operation) ([]byte, *apiError) {
 	limit := maxSyncPayload
-	if r.Header.Get("X-Amz-Invocation-Type") == event {
+	if r.Header.Get("X-Amz-Invocation-Type") == event && slices.Contains(op.invocationTypes, event) {
 		limit = maxAsyncPayload
 	}
 	if r.ContentLength > maxBodyRead {
@@ -144,7 +190,7 @@ func (s *server) readBody(r *http.Request) ([]byte, *apiError) {
 
 // validate checks the request in the order the service does (signature,
 // headers, size, function, payload) and fills in inv.
-func (s *server) validate(r *http.Request, body []byte, ref functionRef, refErr *apiError, inv *invocation) *apiError {
+func (s *server) validate(r *http.Request, body []byte, ref functionRef, refErr *apiError, inv *invocation, op operation) *apiError {
 	if s.noAuth {
 		if region := regionFromAuthorization(r.Header.Get("Authorization")); region != "" {
 			inv.region = region
@@ -159,13 +205,12 @@ func (s *server) validate(r *http.Request, body []byte, ref functionRef, refErr 
 	}
 
 	inv.invocationType = r.Header.Get("X-Amz-Invocation-Type")
-	switch inv.invocationType {
-	case "":
+	if inv.invocationType == "" {
 		inv.invocationType = requestResponse
-	case requestResponse, event, dryRun:
-	default:
-		return errInvalidParameterValue(fmt.Sprintf(
-			"Unsupported invocation type %s. Supported types are: RequestResponse, Event, DryRun.", inv.invocationType))
+	}
+	if !slices.Contains(op.invocationTypes, inv.invocationType) {
+		return errInvalidParameterValue(fmt.Sprintf("Unsupported invocation type %s. Supported types are: %s.",
+			inv.invocationType, strings.Join(op.invocationTypes, ", ")))
 	}
 	switch logType := r.Header.Get("X-Amz-Log-Type"); logType {
 	case "", logNone:
@@ -195,7 +240,7 @@ func (s *server) validate(r *http.Request, body []byte, ref functionRef, refErr 
 		return apiErr
 	}
 	inv.name, inv.qualifier = ref.name, qualifier
-	if _, exists := functions[inv.name]; !exists {
+	if !op.exists(inv.name) {
 		return errFunctionNotFound(inv.region, inv.name, "")
 	}
 	version, ok := resolveVersion(qualifier)
@@ -239,12 +284,7 @@ func (inv *invocation) decodeClientContext(header string) *apiError {
 // execute runs a RequestResponse invocation and sends the function's
 // answer: 200, with X-Amz-Function-Error when the function failed.
 func (s *server) execute(w *recorder, r *http.Request, inv *invocation, b behaviour) {
-	inv.call, inv.cold = s.cold.next(inv.name)
-	if inv.cold {
-		s.stats.countColdStart()
-	}
-	inv.log = newExecutionLog(inv.requestID, inv.version)
-	started := time.Now()
+	started := s.startExecution(inv)
 	res := b.run(r.Context(), inv)
 	if res.gone {
 		w.settle(outcomeGone)
@@ -267,6 +307,17 @@ func (s *server) execute(w *recorder, r *http.Request, inv *invocation, b behavi
 	}
 	w.WriteHeader(http.StatusOK)
 	_, _ = w.Write(res.payload)
+}
+
+// startExecution counts an execution of the function (a cold start or
+// not) and opens its log; it returns when the execution began.
+func (s *server) startExecution(inv *invocation) time.Time {
+	inv.call, inv.cold = s.cold.next(inv.name)
+	if inv.cold {
+		s.stats.countColdStart()
+	}
+	inv.log = newExecutionLog(inv.requestID, inv.version)
+	return time.Now()
 }
 
 // newRequestID makes a random (version 4) UUID, as Lambda's request ids are.

@@ -1,9 +1,12 @@
 // Command lambdaserver is a test server for the AWS Lambda Invoke API
-// (POST /2015-03-31/functions/{FunctionName}/invocations), written from the
-// API reference rather than from this project's client, for the behaviours
-// the emulators skip: SigV4 verification, qualifiers and ARNs, function
-// errors, log tails, cold starts, throttling, service errors and broken
-// connections. It listens on loopback only.
+// (POST /2015-03-31/functions/{FunctionName}/invocations) and its streaming
+// twin InvokeWithResponseStream (POST
+// /2021-11-15/functions/{FunctionName}/response-streaming-invocations),
+// written from the API reference rather than from this project's client,
+// for the behaviours the emulators skip: SigV4 verification, qualifiers
+// and ARNs, function errors, log tails, cold starts, throttling, service
+// errors, broken connections and broken streams; and Lambda function
+// URLs with IAM auth. It listens on loopback only.
 //
 // Requests must be signed (SigV4, service "lambda", any region) with
 // AKIAIOSFODNN7EXAMPLE / wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY, or with
@@ -45,6 +48,64 @@
 // the REPORT line). From throttle down, the behaviour applies to every
 // invocation type; the others run for RequestResponse only (Event answers
 // 202, DryRun 204).
+//
+// InvokeWithResponseStream (stream.go) takes the same requests, signature,
+// names and headers, but X-Amz-Invocation-Type RequestResponse or DryRun
+// only (anything else, Event included: 400 InvalidParameterValueException).
+// Errors before the function runs are answered as Invoke answers them.
+// Otherwise: 200, Content-Type application/vnd.amazon.eventstream,
+// X-Amzn-Remapped-Content-Type (the function's content type),
+// X-Amz-Executed-Version, and a chunked body of event stream messages
+// (eventstream.go says byte for byte what they are), each flushed as it is
+// produced: PayloadChunk events, then InvokeComplete, whose JSON has
+// ErrorCode and ErrorDetails for a function error and LogResult (the log's
+// last 4 KB, base64) with X-Amz-Log-Type: Tail.
+//
+// The functions above answer there too, those from throttle down as they
+// do on Invoke. The others answer once they have run: their result in one
+// PayloadChunk (X-Amzn-Remapped-Content-Type application/json), or a
+// function error in the InvokeComplete alone, as ErrorCode the error's type
+// (ValidationError, Runtime.ExitError, Sandbox.Timedout for fail-text) and
+// as ErrorDetails the payload Invoke would have returned. bad-log-result's
+// LogResult is its bad value. The streaming functions, which Invoke does
+// not know (404), send the headers at once and take
+// {"chunks":["a","b"],"count":N,"firstMs":K,"gapMs":M}: one PayloadChunk
+// per chunk, its UTF-8 bytes (without chunks, count chunks "chunk 1\n",
+// "chunk 2\n", ...; count defaults to 3), the first K ms after the
+// headers, the others M ms apart (K and M default to 0). Their
+// X-Amzn-Remapped-Content-Type is application/octet-stream:
+//
+//	stream-chunks           the chunks, then InvokeComplete
+//	stream-error            the chunks, then InvokeComplete with ErrorCode "Error" and as
+//	                        ErrorDetails {"errorType":"Error","errorMessage":"failed after N chunks","trace":[]}
+//	stream-bad-prelude-crc  the first chunk, the second with a wrong prelude CRC, InvokeComplete
+//	stream-bad-message-crc  the first chunk, the second with a wrong message CRC, InvokeComplete
+//	stream-cut-frame        the first chunk, half of the second, connection closed (no end
+//	                        of the chunked body; counted as "truncated")
+//	stream-no-complete      the chunks, then the body ends cleanly without InvokeComplete
+//	stream-exception        the first chunk, then an exception message (:exception-type
+//	                        ServiceException, {"message":...}), then the end of the body
+//	stream-stall            the first chunk, then nothing until the client goes away
+//
+// Function URLs with the AWS_IAM auth type (url.go): any method on
+// /lambda-url/{name}/{path...}?{query} stands for a function URL's
+// https://{url-id}.lambda-url.{region}.on.aws/{path...}?{query}. Requests
+// must be signed as above (service "lambda", any region) over the whole
+// path as sent, the query, the signed headers and the body's SHA-256
+// (X-Amz-Content-Sha256 optional; UNSIGNED-PAYLOAD refused). Unsigned:
+// 403 {"Message":"Forbidden"} (X-Amzn-ErrorType AccessDeniedException);
+// a signature that fails: 403 {"message":"<why>"} (X-Amzn-ErrorType
+// InvalidSignatureException, UnrecognizedClientException, ...). -no-auth
+// turns the check off here too. Functions:
+//
+//	url-echo          200, JSON of what arrived: {"method","path" (after the name, as sent),
+//	                  "rawQuery","query":{name:[values]},"headers":{lower-case name:[values]},
+//	                  "body" (base64),"bodyLength"}
+//	url-stream        ?chunks=N&firstMs=K&gapMs=M (3, 0, 0): 200, text/plain, a plain chunked
+//	                  body (as a RESPONSE_STREAM function URL's), N lines "chunk 1\n" ...,
+//	                  each flushed, the first K ms after the headers, the others M ms apart
+//	url-status        ?status=NNN (200 to 599): that status, body {"status":NNN} (none for 204, 304)
+//	anything else     404 {"Message":"Not Found"}
 //
 // GET /_test/stats returns the counters as JSON (see statsSnapshot);
 // POST /_test/reset returns them and zeroes them; GET /_test/whoami answers

@@ -3,6 +3,7 @@ package main
 import (
 	"log"
 	"net/http"
+	"strings"
 	"time"
 )
 
@@ -58,15 +59,17 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.serveReset(rec, r)
 	case path == "/_test/whoami" && r.Method == http.MethodGet:
 		s.serveWhoami(rec, r)
+	case strings.HasPrefix(path, urlPrefix):
+		s.serveURL(rec, r, path)
 	default:
-		name, isInvoke := invokeFunctionName(path)
-		if !isInvoke || r.Method != http.MethodPost {
+		op, name, ok := invokeOperationOf(path)
+		if !ok || r.Method != http.MethodPost {
 			rec.Header()["X-Amzn-RequestId"] = []string{newRequestID()}
 			writeAPIError(rec, errUnknownOperation())
 			break
 		}
 		rec.counted = true
-		s.invoke(rec, r, name)
+		s.invoke(rec, r, name, op)
 		rec.settle(outcomeGone) // no-op if the request was answered
 	}
 	if s.verbose {
@@ -74,6 +77,17 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		log.Printf("%s %s -> %s (function %q, %d bytes in, %s)",
 			r.Method, r.RequestURI, rec.outcome, rec.function, r.ContentLength, time.Since(started).Round(time.Microsecond))
 	}
+}
+
+// invokeOperationOf tells which invoke operation a path is, and its
+// FunctionName segment (still escaped).
+func invokeOperationOf(path string) (operation, string, bool) {
+	for _, op := range []operation{invokeOperation, streamOperation} {
+		if name, ok := op.functionName(path); ok {
+			return op, name, true
+		}
+	}
+	return operation{}, "", false
 }
 
 // recorder notes how a request was answered. For invoke requests it

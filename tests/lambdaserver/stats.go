@@ -34,6 +34,10 @@ type stats struct {
 	proxyConnects     int64
 	proxyForwards     int64
 	proxyAuthFailures int64
+	streamInvocations int64
+	streamChunks      int64
+	urlRequests       int64
+	urlAuthFailures   int64
 }
 
 // statsSnapshot is the JSON shape of GET /_test/stats.
@@ -74,6 +78,19 @@ type statsSnapshot struct {
 	// answered 407, for missing or wrong credentials (-proxy-auth): those
 	// are in neither count above.
 	ProxyAuthFailures int64 `json:"proxyAuthFailures"`
+	// StreamInvocations is how many of the invocations came to the
+	// InvokeWithResponseStream path, rejected or not.
+	StreamInvocations int64 `json:"streamInvocations"`
+	// StreamChunks is how many PayloadChunk events the streamed answers
+	// sent (the damaged ones of the misbehaving functions included), each
+	// counted just before it left.
+	StreamChunks int64 `json:"streamChunks"`
+	// URLRequests is every request under /lambda-url/ (function URLs),
+	// which are in none of the counts above.
+	URLRequests int64 `json:"urlRequests"`
+	// URLAuthFailures is how many of them got a 403 from SigV4
+	// verification.
+	URLAuthFailures int64 `json:"urlAuthFailures"`
 }
 
 func newStats() *stats {
@@ -97,6 +114,10 @@ func (s *stats) countTLSHello()          { s.add(func() { s.tlsHellos++ }) }
 func (s *stats) countProxyConnect()      { s.add(func() { s.proxyConnects++ }) }
 func (s *stats) countProxyForward()      { s.add(func() { s.proxyForwards++ }) }
 func (s *stats) countProxyAuthFailure()  { s.add(func() { s.proxyAuthFailures++ }) }
+func (s *stats) countStreamInvocation()  { s.add(func() { s.streamInvocations++ }) }
+func (s *stats) countStreamChunk()       { s.add(func() { s.streamChunks++ }) }
+func (s *stats) countURLRequest()        { s.add(func() { s.urlRequests++ }) }
+func (s *stats) countURLAuthFailure()    { s.add(func() { s.urlAuthFailures++ }) }
 func statusOutcome(status int) string    { return strconv.Itoa(status) }
 func (s *stats) snapshot() statsSnapshot { return s.take(false) }
 
@@ -117,10 +138,15 @@ func (s *stats) take(reset bool) statsSnapshot {
 		ProxyConnects:     s.proxyConnects,
 		ProxyForwards:     s.proxyForwards,
 		ProxyAuthFailures: s.proxyAuthFailures,
+		StreamInvocations: s.streamInvocations,
+		StreamChunks:      s.streamChunks,
+		URLRequests:       s.urlRequests,
+		URLAuthFailures:   s.urlAuthFailures,
 	}
 	if reset {
 		s.invocations, s.coldStarts, s.signatureFailures, s.bytesReceived, s.tlsHellos = 0, 0, 0, 0, 0
 		s.proxyConnects, s.proxyForwards, s.proxyAuthFailures = 0, 0, 0
+		s.streamInvocations, s.streamChunks, s.urlRequests, s.urlAuthFailures = 0, 0, 0, 0
 		s.byFunction, s.byStatus, s.recorded = map[string]int64{}, map[string]int64{}, map[string]int64{}
 		return snap
 	}

@@ -101,7 +101,7 @@ func TestStatsJSONShape(t *testing.T) {
 	if err := jsonDecode(resp, &raw); err != nil {
 		t.Fatal(err)
 	}
-	want := `map[byFunction:map[echo:1] byStatus:map[200:1] bytesReceived:2 coldStarts:1 invocations:1 proxyAuthFailures:0 proxyConnects:0 proxyForwards:0 recorded:map[] signatureFailures:0 tlsHellos:0]`
+	want := `map[byFunction:map[echo:1] byStatus:map[200:1] bytesReceived:2 coldStarts:1 invocations:1 proxyAuthFailures:0 proxyConnects:0 proxyForwards:0 recorded:map[] signatureFailures:0 streamChunks:0 streamInvocations:0 tlsHellos:0 urlAuthFailures:0 urlRequests:0]`
 	if got := fmt.Sprint(raw); got != want || resp.StatusCode != http.StatusOK {
 		t.Fatalf("stats JSON\n got %s\nwant %s", got, want)
 	}
