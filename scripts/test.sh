@@ -116,6 +116,8 @@ step "xk6 lint --preset strict (all but versions, vulnerability)" xk6_lint
 step "TypeScript: tsc --strict over index.d.ts and the examples" scripts/typecheck.sh
 step "go test (modulestest over the Rust library)" \
   bash -c "CGO_ENABLED=1 go test -count=1 -ldflags '$(native_ldflags)' ./..."
+step "go test tests/lambdaserver (the test server against the API reference: SigV4, event streams, function URLs)" \
+  bash -c 'cd tests/lambdaserver && go test -count=1 ./...'
 step "k6 binary is self-contained" self_contained
 step "fuzzing: every fuzzer ${FUZZ_SECONDS}s (scripts/fuzz.sh)" scripts/fuzz.sh "$FUZZ_SECONDS"
 step "k6 inspect and archive offline" offline_inspect_and_archive
