@@ -338,14 +338,23 @@ void lambda_completion_queue_free(struct LambdaCompletionQueue *queue);
 // `queue` is NULL or a live queue.
 int lambda_completion_queue_wake_fd(const struct LambdaCompletionQueue *queue);
 
-// Moves up to `capacity` waiting completions into `out` and returns how
-// many; 0 at once when none waits. Never blocks.
+// Frees the first `release` completions of `out` (those the previous take
+// returned there, now read: 0 the first time), then moves up to
+// `capacity` waiting completions into `out` and returns how many; 0 at
+// once when none waits. Never blocks.
+//
+// Why the free rides on the take: a caller draining with an event loop
+// makes two calls per batch (the take, and the take that frees it and
+// finds the queue empty) instead of three.
 //
 // # Safety
-// `queue` is a live queue; `out` is valid for `capacity` writes.
+// `queue` is a live queue; `out` is valid for `capacity` writes and, for
+// `release` > 0, holds that many completions from the previous take, not
+// yet freed (`release` <= `capacity`).
 size_t lambda_completion_queue_take(const struct LambdaCompletionQueue *queue,
                                     struct LambdaCompletion *out,
-                                    size_t capacity);
+                                    size_t capacity,
+                                    size_t release);
 
 // Waits up to `timeout_ms` for completions, then moves up to `capacity` of
 // them into `out` and returns how many. 0 means none arrived in time.

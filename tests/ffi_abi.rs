@@ -415,7 +415,7 @@ fn wake_descriptor_signals_completions_to_take() {
     let mut batch: Vec<LambdaCompletion> = (0..4).map(|_| LambdaCompletion::EMPTY).collect();
     assert!(!readable(Duration::ZERO), "nothing signalled yet");
     assert_eq!(
-        unsafe { lambda_completion_queue_take(queue, batch.as_mut_ptr(), batch.len()) },
+        unsafe { lambda_completion_queue_take(queue, batch.as_mut_ptr(), batch.len(), 0) },
         0,
         "take never blocks"
     );
@@ -446,14 +446,18 @@ fn wake_descriptor_signals_completions_to_take() {
             seen.len()
         );
         reset();
+        // Each take frees the batch the previous one returned.
+        let mut held = 0;
         loop {
-            let n = unsafe { lambda_completion_queue_take(queue, batch.as_mut_ptr(), batch.len()) };
+            let n = unsafe {
+                lambda_completion_queue_take(queue, batch.as_mut_ptr(), batch.len(), held)
+            };
+            held = n;
+            seen.extend(batch[..n].iter().map(|c| c.user_data));
+            assert!(batch[..n].iter().all(|c| c.result.status_code == 200));
             if n == 0 {
                 break;
             }
-            seen.extend(batch[..n].iter().map(|c| c.user_data));
-            assert!(batch[..n].iter().all(|c| c.result.status_code == 200));
-            unsafe { lambda_completions_free(batch.as_mut_ptr(), n) };
         }
     }
     seen.sort_unstable();

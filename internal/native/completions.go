@@ -48,30 +48,32 @@ func drainCompletions(queue *C.LambdaCompletionQueue) {
 	batch := completionSlots()
 	wake := wakeFile(queue)
 	var counter [8]byte
+	held := 0 // completions of the last take, read, freed by the next
 	for {
-		n := int(C.lambda_completion_queue_take(queue, &batch[0], C.size_t(len(batch))))
-		if n == 0 {
-			if wake != nil {
-				if _, err := wake.Read(counter[:]); err != nil {
-					fmt.Fprintf(os.Stderr, "xk6-lambda: completion wake-up unreadable (%v); waiting in C from now on\n", err)
-					_ = wake.Close()
-					wake = nil
-				}
-				continue
-			}
+		if wake == nil {
+			C.lambda_completions_free(&batch[0], C.size_t(held))
 			// Blocks in C for at most a second; the Go scheduler runs other
 			// goroutines meanwhile.
-			n = int(C.lambda_completion_queue_wait(queue, &batch[0], C.size_t(len(batch)), 1000))
+			held = int(C.lambda_completion_queue_wait(queue, &batch[0], C.size_t(len(batch)), 1000))
+		} else {
+			held = int(C.lambda_completion_queue_take(queue, &batch[0], C.size_t(len(batch)), C.size_t(held)))
 		}
-		for i := range n {
+		for i := range held {
 			c := &batch[i]
-			// Copied out of the library's memory before the free below.
+			// Copied out of the library's memory before the next call
+			// frees it.
 			deliver(uintptr(c.user_data), outcomeOf(&c.result))
 		}
-		if n > 0 {
-			C.lambda_completions_free(&batch[0], C.size_t(n))
-			// Freed: no pointer into the library's memory stays behind.
-			clear(batch[:n])
+		if wake == nil || held > 0 {
+			// The next take frees these (nothing stays held while the
+			// drain waits) and may bring more.
+			continue
+		}
+		// The queue was empty at the take: any later completion signals.
+		if _, err := wake.Read(counter[:]); err != nil {
+			fmt.Fprintf(os.Stderr, "xk6-lambda: completion wake-up unreadable (%v); waiting in C from now on\n", err)
+			_ = wake.Close()
+			wake = nil
 		}
 	}
 }

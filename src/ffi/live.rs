@@ -9,7 +9,7 @@
 //! | `LambdaClient` | `lambda_client_new` | `lambda_client_free` |
 //! | `LambdaCompletionQueue` | `lambda_completion_queue_new` | `lambda_completion_queue_free` |
 //! | `LambdaInvocation` | `lambda_client_invoke`, `lambda_client_invoke_queued` | `lambda_invocation_free` |
-//! | a completion's data | `lambda_completion_queue_take`, `lambda_completion_queue_wait` | `lambda_completions_free` |
+//! | a completion's data | `lambda_completion_queue_take`, `lambda_completion_queue_wait` | `lambda_completions_free`, the next `lambda_completion_queue_take` |
 //! | an error string | every `char **out_error` | `lambda_string_free` |
 //!
 //! (`lambda_example_event` and `lambda_version` return static text: nothing

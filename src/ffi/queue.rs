@@ -151,22 +151,35 @@ pub unsafe extern "C" fn lambda_completion_queue_wake_fd(
     })
 }
 
-/// Moves up to `capacity` waiting completions into `out` and returns how
-/// many; 0 at once when none waits. Never blocks.
+/// Frees the first `release` completions of `out` (those the previous take
+/// returned there, now read: 0 the first time), then moves up to
+/// `capacity` waiting completions into `out` and returns how many; 0 at
+/// once when none waits. Never blocks.
+///
+/// Why the free rides on the take: a caller draining with an event loop
+/// makes two calls per batch (the take, and the take that frees it and
+/// finds the queue empty) instead of three.
 ///
 /// # Safety
-/// `queue` is a live queue; `out` is valid for `capacity` writes.
+/// `queue` is a live queue; `out` is valid for `capacity` writes and, for
+/// `release` > 0, holds that many completions from the previous take, not
+/// yet freed (`release` <= `capacity`).
 #[no_mangle]
 pub unsafe extern "C" fn lambda_completion_queue_take(
     queue: *const LambdaCompletionQueue,
     out: *mut LambdaCompletion,
     capacity: usize,
+    release: usize,
 ) -> usize {
     guard_with(0, || {
+        if out.is_null() {
+            return 0;
+        }
+        lambda_completions_free(out, release.min(capacity));
         let Some(queue) = queue.as_ref() else {
             return 0;
         };
-        if out.is_null() || capacity == 0 {
+        if capacity == 0 {
             return 0;
         }
         queue.shared.take(out, capacity)

@@ -45,12 +45,14 @@ static LambdaInvokeRequest request(const char *name, const char *log_type) {
  * them. */
 static void drain(LambdaCompletionQueue *queue, size_t want, const char *expected_name) {
   LambdaCompletion batch[4];
-  size_t got = 0;
+  size_t got = 0, held = 0;
   int fd = lambda_completion_queue_wake_fd(queue);
   CHECK(fd >= 0, "lambda_completion_queue_wake_fd");
   if (fd < 0) return;
   while (got < want) {
-    size_t n = lambda_completion_queue_take(queue, batch, 4);
+    /* Frees the `held` completions the previous take returned (checked). */
+    size_t n = lambda_completion_queue_take(queue, batch, 4, held);
+    held = n;
     if (n == 0) {
       struct pollfd p = {.fd = fd, .events = POLLIN};
       int ready = poll(&p, 1, 20000);
@@ -71,9 +73,9 @@ static void drain(LambdaCompletionQueue *queue, size_t want, const char *expecte
       }
       CHECK(r->payload.ptr == NULL && r->status_code == 0, "an error with a payload or a status");
     }
-    lambda_completions_free(batch, n);
     got += n;
   }
+  lambda_completions_free(batch, held);
   close(fd);
 }
 
