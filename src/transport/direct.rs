@@ -16,6 +16,7 @@ mod credentials;
 mod request;
 mod response;
 mod retry;
+mod sigv4;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -39,6 +40,7 @@ pub struct Transport {
     network: Arc<Network>,
     endpoint: request::Endpoint,
     region: String,
+    signer: sigv4::Signer,
     credentials: CredentialSource,
     max_attempts: u32,
     timeout: Duration,
@@ -78,6 +80,7 @@ impl Transport {
             network: Network::shared(&config.network()).map_err(InvokeError::from)?,
             endpoint,
             region: region.to_owned(),
+            signer: sigv4::Signer::new("lambda", region),
             credentials: CredentialSource::new(config, sdk_config),
             max_attempts: config.max_attempts(),
             timeout: config.timeout(),
@@ -115,7 +118,7 @@ impl Transport {
         traffic: &Arc<Traffic>,
     ) -> Result<InvocationResponse, InvokeError> {
         let identity = self.credentials.identity().await?;
-        let signed = request::build(&self.endpoint, &self.region, &identity, request, body)?;
+        let signed = request::build(&self.endpoint, &self.signer, &identity, request, body)?;
         let request = signed
             .request
             .map(|()| MeteredBody::new(body.clone(), signed.head_len, Arc::clone(traffic)));

@@ -5,7 +5,7 @@ import { AWSConfig, LambdaClient, AWSError, InvalidSignatureError, LambdaInvocat
 import { TEST_KEYS, checkRejects, strictThresholds, verify } from './lib.js';
 
 const TRANSPORTS = ['direct', 'sdk'];
-export const options = { iterations: 1, thresholds: strictThresholds(2 * 46) };
+export const options = { iterations: 1, thresholds: strictThresholds(2 * 48) };
 
 const endpoint = __ENV.LAMBDA_ENDPOINT;
 const config = (keys = TEST_KEYS) => new AWSConfig({ region: 'us-east-1', endpoint, ...keys });
@@ -18,6 +18,18 @@ const wrongSecret = Object.fromEntries(
     t,
     new LambdaClient(config({ accessKeyId: TEST_KEYS.accessKeyId, secretAccessKey: 'wrongwrongwrongwrong' }), { transport: t }),
   ]),
+);
+// Temporary credentials: the session token is sent and signed (the test
+// server knows this key only with its token).
+const SESSION_KEYS = {
+  accessKeyId: 'ASIAIOSFODNN7EXAMPLE',
+  secretAccessKey: 'sessiontestsecretsecretsecret0000000000',
+};
+const session = Object.fromEntries(
+  TRANSPORTS.map((t) => [t, new LambdaClient(config({ ...SESSION_KEYS, sessionToken: 'testsessiontoken' }), { transport: t })]),
+);
+const wrongToken = Object.fromEntries(
+  TRANSPORTS.map((t) => [t, new LambdaClient(config({ ...SESSION_KEYS, sessionToken: 'anothertoken' }), { transport: t })]),
 );
 const unknownKey = Object.fromEntries(
   TRANSPORTS.map((t) => [
@@ -160,6 +172,16 @@ async function limitsAndPayloads(t, lambda) {
 }
 
 async function signatures(t) {
+  const withToken = await session[t].invoke('arn:aws:lambda:us-east-1:123456789012:function:add-numbers', '{"x":1,"y":2}', {
+    qualifier: 'live', logType: 'Tail', clientContext: encoding.b64encode('{"custom":{"a":"b"}}'),
+  });
+  verify(null, {
+    [`${t}: session credentials, an ARN, a qualifier, every signed header`]: () =>
+      withToken.statusCode === 200 && withToken.payload === '3' && withToken.executedVersion === '7',
+  });
+  await checkRejects(`${t}: wrong session token`, wrongToken[t].invoke('add-numbers', '{"x":1,"y":2}'), {
+    'a 403 AWSError': (e) => e instanceof AWSError && e.statusCode === 403,
+  });
   await checkRejects(`${t}: wrong secret`, wrongSecret[t].invoke('add-numbers', '{"x":1,"y":2}'), {
     'InvalidSignatureError, an AWSError': (e) => e instanceof InvalidSignatureError && e instanceof AWSError,
     'code InvalidSignatureException, 403': (e) => e.code === 'InvalidSignatureException' && e.statusCode === 403,

@@ -2,13 +2,13 @@
 
 use std::time::SystemTime;
 
-use aws_sigv4::http_request::{sign, SignableBody, SignableRequest, SigningSettings};
-use aws_sigv4::sign::v4;
+use aws_credential_types::Credentials;
 use aws_smithy_runtime_api::client::identity::Identity;
 use bytes::Bytes;
-use http::header::{HeaderValue, CONTENT_LENGTH, CONTENT_TYPE, USER_AGENT};
+use http::header::{HeaderValue, AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE, USER_AGENT};
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 
+use super::sigv4::{Key, Signer};
 use crate::error::InvokeError;
 use crate::request::{InvocationType, InvokeRequest, LogType};
 
@@ -25,7 +25,10 @@ const USER_AGENT_VALUE: &str = concat!("xk6-lambda/", env!("CARGO_PKG_VERSION"))
 /// Where requests go: `scheme://authority[/prefix]`, parsed once per client.
 #[derive(Debug, Clone)]
 pub struct Endpoint {
-    base: String,
+    /// `scheme://authority`
+    origin: String,
+    /// The endpoint's own path, without its trailing slash ("" for none).
+    prefix: String,
     host: HeaderValue,
 }
 
@@ -43,7 +46,8 @@ impl Endpoint {
         let host = authority.as_str().rsplit('@').next().unwrap_or_default();
         let prefix = uri.path().trim_end_matches('/');
         Ok(Self {
-            base: format!("{scheme}://{host}{prefix}"),
+            origin: format!("{scheme}://{host}"),
+            prefix: prefix.to_owned(),
             host: HeaderValue::from_str(host).map_err(|_| bad("invalid host"))?,
         })
     }
@@ -59,34 +63,60 @@ pub struct Signed {
 
 pub fn build(
     endpoint: &Endpoint,
-    region: &str,
+    signer: &Signer,
     identity: &Identity,
     request: &InvokeRequest,
     body: &Bytes,
 ) -> Result<Signed, InvokeError> {
-    let mut uri = String::with_capacity(endpoint.base.len() + request.function_name.len() + 64);
-    uri.push_str(&endpoint.base);
-    uri.push_str("/2015-03-31/functions/");
-    uri.extend(utf8_percent_encode(&request.function_name, LABEL));
-    uri.push_str("/invocations");
+    let mut path = String::with_capacity(endpoint.prefix.len() + request.function_name.len() + 48);
+    path.push_str(&endpoint.prefix);
+    path.push_str("/2015-03-31/functions/");
+    path.extend(utf8_percent_encode(&request.function_name, LABEL));
+    path.push_str("/invocations");
+    let mut query = String::new();
     if let Some(qualifier) = &request.qualifier {
-        uri.push_str("?Qualifier=");
-        uri.extend(utf8_percent_encode(qualifier, LABEL));
+        query.push_str("Qualifier=");
+        query.extend(utf8_percent_encode(qualifier, LABEL));
+    }
+    let mut uri = String::with_capacity(endpoint.origin.len() + path.len() + query.len() + 1);
+    uri.push_str(&endpoint.origin);
+    uri.push_str(&path);
+    if !query.is_empty() {
+        uri.push('?');
+        uri.push_str(&query);
     }
 
-    // The headers to sign: Host and every x-amz-* header (SigV4 needs no
-    // more; Content-Length and User-Agent are added after signing).
+    // The headers to sign, sorted: Host and every x-amz-* header (SigV4
+    // needs no more; Content-Length and User-Agent are added after
+    // signing, x-amz-date and x-amz-security-token by the signer).
     let mut signed_headers: Vec<(&'static str, &str)> = Vec::with_capacity(4);
     signed_headers.push(("host", endpoint.host.to_str().unwrap_or_default()));
+    if let Some(context) = &request.client_context {
+        signed_headers.push(("x-amz-client-context", context));
+    }
     if request.invocation_type != InvocationType::RequestResponse {
         signed_headers.push(("x-amz-invocation-type", request.invocation_type.as_str()));
     }
     if request.log_type == LogType::Tail {
         signed_headers.push(("x-amz-log-type", "Tail"));
     }
-    if let Some(context) = &request.client_context {
-        signed_headers.push(("x-amz-client-context", context));
-    }
+
+    let credentials = identity
+        .data::<Credentials>()
+        .ok_or_else(|| InvokeError::internal("cannot sign the request: no AWS credentials"))?;
+    let key = Key {
+        access_key_id: credentials.access_key_id(),
+        secret_access_key: credentials.secret_access_key(),
+        session_token: credentials.session_token(),
+    };
+    let signature = signer.sign_post(
+        &key,
+        SystemTime::now(),
+        &path,
+        &query,
+        &signed_headers,
+        body,
+    );
 
     let mut builder = http::Request::builder()
         .method(http::Method::POST)
@@ -94,29 +124,14 @@ pub fn build(
     for (name, value) in &signed_headers {
         builder = builder.header(*name, *value);
     }
+    builder = builder.header("x-amz-date", &signature.amz_date);
+    if let Some(token) = key.session_token {
+        builder = builder.header("x-amz-security-token", token);
+    }
     let mut http_request = builder
+        .header(AUTHORIZATION, &signature.authorization)
         .body(())
         .map_err(|e| InvokeError::validation("name", format!("cannot build the request: {e}")))?;
-
-    let signable = SignableRequest::new(
-        "POST",
-        &uri,
-        signed_headers.iter().copied(),
-        SignableBody::Bytes(body),
-    )
-    .map_err(|e| InvokeError::internal(format!("cannot sign the request: {e}")))?;
-    let params = v4::SigningParams::builder()
-        .identity(identity)
-        .region(region)
-        .name("lambda")
-        .time(SystemTime::now())
-        .settings(SigningSettings::default())
-        .build()
-        .map_err(|e| InvokeError::internal(format!("cannot sign the request: {e}")))?;
-    let (instructions, _signature) = sign(signable, &params.into())
-        .map_err(|e| InvokeError::internal(format!("cannot sign the request: {e}")))?
-        .into_parts();
-    instructions.apply_to_request_http1x(&mut http_request);
 
     let headers = http_request.headers_mut();
     headers.insert(CONTENT_LENGTH, HeaderValue::from(body.len()));
@@ -163,7 +178,7 @@ mod tests {
         };
         let signed = build(
             &endpoint,
-            "us-east-1",
+            &Signer::new("lambda", "us-east-1"),
             &identity(),
             &request,
             &Bytes::from_static(b"{}"),
@@ -193,7 +208,8 @@ mod tests {
     #[test]
     fn endpoints_keep_a_path_prefix_and_refuse_other_schemes() {
         let endpoint = Endpoint::parse("https://proxy.example.com/lambda/").unwrap();
-        assert_eq!(endpoint.base, "https://proxy.example.com/lambda");
+        assert_eq!(endpoint.origin, "https://proxy.example.com");
+        assert_eq!(endpoint.prefix, "/lambda");
         assert!(Endpoint::parse("ftp://x").is_err());
     }
 }
