@@ -25,7 +25,7 @@ type RootModule struct{}
 type ModuleInstance struct {
 	vu        modules.VU
 	errors    *errorClasses
-	exports   map[string]any
+	exports   *sobek.Object  // the default export; named imports read it
 	stringify sobek.Callable // the VU's JSON.stringify
 	metrics   *lambdaMetrics
 }
@@ -39,10 +39,7 @@ var (
 // `k6 inspect` and `k6 archive` work with no endpoint and no credentials.
 func (*RootModule) NewModuleInstance(vu modules.VU) modules.Instance {
 	rt := vu.Runtime()
-	errors, err := newErrorClasses(rt)
-	if err != nil {
-		common.Throw(rt, err)
-	}
+	errors := newErrorClasses(rt)
 	stringify, ok := sobek.AssertFunction(rt.Get("JSON").ToObject(rt).Get("stringify"))
 	if !ok {
 		common.Throw(rt, fmt.Errorf("xk6-lambda: JSON.stringify is not a function"))
@@ -52,21 +49,23 @@ func (*RootModule) NewModuleInstance(vu modules.VU) modules.Instance {
 		common.Throw(rt, fmt.Errorf("xk6-lambda: registering metrics: %w", err))
 	}
 	mi := &ModuleInstance{vu: vu, errors: errors, stringify: stringify, metrics: lambdaMetrics}
-	mi.exports = map[string]any{
-		"AWSConfig":    mi.awsConfigClass(),
-		"LambdaClient": rt.ToValue(mi.newLambdaClient),
-		"exampleEvent": mi.exampleEvent,
-		"liveCounts":   mi.liveCounts,
-	}
-	for name, class := range errors.exports {
-		mi.exports[name] = class
-	}
+	mi.exports = rt.NewDynamicObject(&moduleExports{
+		values: map[string]sobek.Value{
+			"AWSConfig":    mi.awsConfigClass(),
+			"LambdaClient": rt.ToValue(mi.newLambdaClient),
+			"exampleEvent": rt.ToValue(mi.exampleEvent),
+			"liveCounts":   rt.ToValue(mi.liveCounts),
+		},
+		errors: errors,
+	})
 	return mi
 }
 
-// Exports lists the module's named exports.
+// Exports is the module as one object, which k6 reads for named imports
+// too (`import { AWSError } from 'k6/x/lambda'` reads its AWSError): the
+// error classes are made when first read (see errorClasses).
 func (mi *ModuleInstance) Exports() modules.Exports {
-	return modules.Exports{Named: mi.exports}
+	return modules.Exports{Default: mi.exports}
 }
 
 // runtime is a shorthand used by the bindings.

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/grafana/sobek"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.k6.io/k6/js/modulestest"
@@ -66,8 +67,9 @@ func newInitRuntime(t *testing.T) *modulestest.Runtime {
 	t.Helper()
 	rt := modulestest.NewRuntime(t)
 	mi := new(RootModule).NewModuleInstance(rt.VU)
-	for name, value := range mi.Exports().Named {
-		require.NoError(t, rt.VU.Runtime().Set(name, value))
+	exports := mi.Exports().Default.(*sobek.Object)
+	for _, name := range exports.Keys() {
+		require.NoError(t, rt.VU.Runtime().Set(name, exports.Get(name)))
 	}
 	return rt
 }
@@ -271,4 +273,40 @@ func TestExampleEvents(t *testing.T) {
 	got := value.String()
 	assert.Contains(t, got, `[true,true,["InvalidInvocationError","name",`)
 	assert.Contains(t, got, "sqs-event", "close matches are suggested")
+}
+
+// The names the module lists for its error classes are the classes
+// errors.js defines, in its order.
+func TestErrorClassNamesAreWhatErrorsJSDefines(t *testing.T) {
+	t.Parallel()
+	rt := modulestest.NewRuntime(t)
+	program, err := compileErrorClasses()
+	require.NoError(t, err)
+	value, err := rt.VU.Runtime().RunProgram(program)
+	require.NoError(t, err)
+	require.Equal(t, errorClassNames, value.ToObject(rt.VU.Runtime()).Keys())
+}
+
+// A VU pays for the error classes only once it needs one: reading an error
+// class export (as an import does) or a rejection makes them, once.
+func TestErrorClassesAreMadeOnFirstUse(t *testing.T) {
+	t.Parallel()
+	rt := modulestest.NewRuntime(t)
+	mi, ok := new(RootModule).NewModuleInstance(rt.VU).(*ModuleInstance)
+	require.True(t, ok)
+	exports := mi.Exports().Default.(*sobek.Object)
+	require.NotNil(t, exports.Get("LambdaClient"))
+	require.Nil(t, mi.errors.exports, "no error class made by the module or its other exports")
+
+	class := exports.Get("TCPError")
+	require.NotNil(t, mi.errors.exports)
+	require.Same(t, class.(*sobek.Object), exports.Get("TCPError").(*sobek.Object), "made once")
+	require.Equal(t, append([]string{"AWSConfig", "LambdaClient", "exampleEvent", "liveCounts"}, errorClassNames...), exports.Keys())
+	require.Nil(t, exports.Get("nothing"))
+
+	fresh, ok := new(RootModule).NewModuleInstance(rt.VU).(*ModuleInstance)
+	require.True(t, ok)
+	err := fresh.errors.invalidConfig("bad")
+	require.NotNil(t, fresh.errors.exports, "a rejection makes them")
+	require.Equal(t, "InvalidAWSConfigError", err.Get("name").String())
 }
