@@ -33,6 +33,7 @@ pub mod report;
 pub mod request;
 pub mod response;
 pub mod runtime;
+pub mod stream;
 pub mod transport;
 
 pub use client::Client;
