@@ -2,7 +2,8 @@
 //!
 //! The crate has two layers:
 //! - the core ([`config`], [`request`], [`client`], [`transport`], [`network`],
-//!   [`response`], [`outcome`], [`error`]),
+//!   [`response`], [`outcome`], [`error`]; [`stream`] for
+//!   InvokeWithResponseStream and function URLs),
 //!   plain async Rust on one process-wide tokio [`runtime`];
 //! - the C ABI in [`ffi`], which the Go shim of the k6 extension links
 //!   statically and which owns every `unsafe` pointer rule.
@@ -43,3 +44,7 @@ pub use outcome::{Invoked, WireStats};
 pub use report::Report;
 pub use request::{InvocationType, InvokeRequest, LogType, ValidRequest};
 pub use response::InvocationResponse;
+pub use stream::{
+    StreamEvent, StreamResponse, StreamStats, Streamed, UrlRequest, UrlResponse,
+    ValidStreamRequest, ValidUrlRequest,
+};

@@ -47,6 +47,17 @@ impl Endpoint {
             host: HeaderValue::from_str(host).map_err(|_| bad("invalid host"))?,
         })
     }
+
+    /// `scheme://authority[/prefix]`, for the other operations' URIs
+    /// (InvokeWithResponseStream: `super::stream`).
+    pub(super) fn base(&self) -> &str {
+        &self.base
+    }
+
+    /// The Host header's value.
+    pub(super) fn host(&self) -> &str {
+        self.host.to_str().unwrap_or_default()
+    }
 }
 
 /// A signed request without its body (the caller attaches the payload as
