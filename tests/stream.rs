@@ -1,0 +1,555 @@
+//! `Client::invoke_stream` and `Client::invoke_url` against a scripted
+//! HTTP server on loopback: when the first chunk is seen and timed,
+//! cancellation mid-stream, the timeout on a stalled stream, retries only
+//! before the answer began, a frame too large, the network policy. (The
+//! misbehaving streams of tests/lambdaserver and its SigV4 verifier are
+//! tests/cli_stream_e2e.sh's.)
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use aws_smithy_eventstream::frame::write_message_to;
+use aws_smithy_types::event_stream::{Header, HeaderValue, Message};
+use bytes::Bytes;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::mpsc;
+use xk6_lambda::config::network::NetworkPolicy;
+use xk6_lambda::error::ErrorCode;
+use xk6_lambda::{
+    Client, ClientConfig, ErrorKind, InvokeRequest, LogType, StreamEvent, UrlRequest,
+    ValidStreamRequest,
+};
+
+/// One step of an answer.
+#[derive(Clone)]
+enum Step {
+    /// Status line and headers (the blank line is added).
+    Head(String),
+    /// Bytes as they are.
+    Raw(String),
+    /// Bytes sent as one HTTP chunk.
+    Chunk(Vec<u8>),
+    Sleep(u64),
+    /// The end of the chunked body.
+    End,
+    /// Closes the connection where it is.
+    Close,
+    /// Sends nothing more; reports when the client closed the connection.
+    Hold,
+}
+
+struct Scripted {
+    url: String,
+    requests: Arc<AtomicUsize>,
+    /// When a `Hold` saw the client close its connection.
+    closed: mpsc::UnboundedReceiver<Instant>,
+}
+
+/// A server that answers its n-th request with `scripts[n]` (the last
+/// one again after that).
+async fn scripted(scripts: Vec<Vec<Step>>) -> Scripted {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let requests = Arc::new(AtomicUsize::new(0));
+    let (closed_tx, closed_rx) = mpsc::unbounded_channel();
+    let counter = Arc::clone(&requests);
+    let scripts = Arc::new(scripts);
+    tokio::spawn(async move {
+        loop {
+            let (socket, _) = listener.accept().await.unwrap();
+            let scripts = Arc::clone(&scripts);
+            let counter = Arc::clone(&counter);
+            let closed = closed_tx.clone();
+            tokio::spawn(serve(socket, scripts, counter, closed));
+        }
+    });
+    Scripted {
+        url,
+        requests,
+        closed: closed_rx,
+    }
+}
+
+async fn serve(
+    mut socket: TcpStream,
+    scripts: Arc<Vec<Vec<Step>>>,
+    counter: Arc<AtomicUsize>,
+    closed: mpsc::UnboundedSender<Instant>,
+) {
+    let mut buffer = Vec::new();
+    loop {
+        // One request: its head, then Content-Length bytes of body.
+        let head_end = loop {
+            if let Some(i) = buffer.windows(4).position(|w| w == b"\r\n\r\n") {
+                break i + 4;
+            }
+            let mut chunk = [0u8; 4096];
+            match socket.read(&mut chunk).await {
+                Ok(0) | Err(_) => return,
+                Ok(n) => buffer.extend_from_slice(&chunk[..n]),
+            }
+        };
+        let head = String::from_utf8_lossy(&buffer[..head_end]).to_ascii_lowercase();
+        let length: usize = head
+            .lines()
+            .find_map(|l| l.strip_prefix("content-length:"))
+            .map_or(0, |v| v.trim().parse().unwrap());
+        while buffer.len() < head_end + length {
+            let mut chunk = [0u8; 4096];
+            match socket.read(&mut chunk).await {
+                Ok(0) | Err(_) => return,
+                Ok(n) => buffer.extend_from_slice(&chunk[..n]),
+            }
+        }
+        buffer.drain(..head_end + length);
+        let n = counter.fetch_add(1, Ordering::SeqCst);
+        let script = &scripts[n.min(scripts.len() - 1)];
+        for step in script {
+            let written = match step {
+                Step::Head(head) => socket.write_all(format!("{head}\r\n\r\n").as_bytes()).await,
+                Step::Raw(raw) => socket.write_all(raw.as_bytes()).await,
+                Step::Chunk(bytes) => {
+                    let mut out = format!("{:x}\r\n", bytes.len()).into_bytes();
+                    out.extend_from_slice(bytes);
+                    out.extend_from_slice(b"\r\n");
+                    socket.write_all(&out).await
+                }
+                Step::Sleep(ms) => {
+                    tokio::time::sleep(Duration::from_millis(*ms)).await;
+                    Ok(())
+                }
+                Step::End => socket.write_all(b"0\r\n\r\n").await,
+                Step::Close => return,
+                Step::Hold => {
+                    let mut sink = [0u8; 1024];
+                    while let Ok(n) = socket.read(&mut sink).await {
+                        if n == 0 {
+                            break;
+                        }
+                    }
+                    let _ = closed.send(Instant::now());
+                    return;
+                }
+            };
+            if written.is_err() {
+                return;
+            }
+        }
+    }
+}
+
+fn message(headers: &[(&str, &str)], payload: &[u8]) -> Vec<u8> {
+    let mut message = Message::new(Bytes::copy_from_slice(payload));
+    for (name, value) in headers {
+        message = message.add_header(Header::new(
+            name.to_string(),
+            HeaderValue::String(value.to_string().into()),
+        ));
+    }
+    let mut out = Vec::new();
+    write_message_to(&message, &mut out).unwrap();
+    out
+}
+
+fn chunk(payload: &str) -> Step {
+    Step::Chunk(message(
+        &[
+            (":event-type", "PayloadChunk"),
+            (":content-type", "application/octet-stream"),
+            (":message-type", "event"),
+        ],
+        payload.as_bytes(),
+    ))
+}
+
+fn complete(json: &str) -> Step {
+    Step::Chunk(message(
+        &[
+            (":event-type", "InvokeComplete"),
+            (":content-type", "application/json"),
+            (":message-type", "event"),
+        ],
+        json.as_bytes(),
+    ))
+}
+
+fn stream_head() -> Step {
+    Step::Head(
+        "HTTP/1.1 200 OK\r\nContent-Type: application/vnd.amazon.eventstream\r\n\
+         X-Amzn-Remapped-Content-Type: text/plain\r\nX-Amz-Executed-Version: 7\r\n\
+         Transfer-Encoding: chunked"
+            .into(),
+    )
+}
+
+fn client(url: &str, timeout_ms: u64, max_attempts: u32) -> Client {
+    client_with(url, timeout_ms, max_attempts, None)
+}
+
+fn client_with(
+    url: &str,
+    timeout_ms: u64,
+    max_attempts: u32,
+    network: Option<NetworkPolicy>,
+) -> Client {
+    Client::new(ClientConfig {
+        region: "us-east-1".into(),
+        access_key_id: Some("AKIAIOSFODNN7EXAMPLE".into()),
+        secret_access_key: Some("wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY".into()),
+        endpoint: Some(url.into()),
+        timeout_ms: Some(timeout_ms),
+        max_attempts: Some(max_attempts),
+        network,
+        ..Default::default()
+    })
+    .unwrap()
+}
+
+fn request() -> ValidStreamRequest {
+    ValidStreamRequest::new(InvokeRequest {
+        function_name: "f".into(),
+        payload: b"{}".to_vec(),
+        log_type: LogType::Tail,
+        ..Default::default()
+    })
+    .unwrap()
+}
+
+const LOG: &str = "START RequestId: 1\nEND RequestId: 1\nREPORT RequestId: 1\tDuration: 12.5 ms\tBilled Duration: 13 ms\tMemory Size: 128 MB\tMax Memory Used: 64 MB\t\n";
+
+fn log_result() -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD.encode(LOG)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_first_chunk_is_handed_out_and_timed_when_it_arrives() {
+    let server = scripted(vec![vec![
+        stream_head(),
+        Step::Sleep(50),
+        chunk("first "),
+        Step::Sleep(400),
+        chunk("second"),
+        complete(&format!(r#"{{"LogResult":"{}"}}"#, log_result())),
+        Step::End,
+    ]])
+    .await;
+    let client = client(&server.url, 10_000, 1);
+    let started = Instant::now();
+    let mut arrivals = Vec::new();
+    let streamed = client
+        .invoke_stream(
+            request(),
+            |event| {
+                let StreamEvent::Chunk(chunk) = event else {
+                    panic!("only chunks")
+                };
+                arrivals.push((started.elapsed(), chunk));
+            },
+            std::future::pending(),
+        )
+        .await;
+    let total = started.elapsed();
+    let json: serde_json::Value = serde_json::from_slice(&streamed.to_json()).unwrap();
+    let response = streamed.result.unwrap();
+    assert_eq!(response.status_code, 200);
+    assert_eq!(response.payload, "first second");
+    assert_eq!(response.executed_version.as_deref(), Some("7"));
+    assert_eq!(response.content_type.as_deref(), Some("text/plain"));
+    assert_eq!(response.log_result.as_deref(), Some(LOG));
+    assert_eq!(response.report.unwrap().duration_ms, 12.5);
+    assert_eq!(response.error_code, None);
+    assert_eq!(streamed.stats.chunks, 2);
+    assert_eq!(streamed.stats.payload_bytes, 12);
+    // The first chunk reached the callback long before the stream ended.
+    assert_eq!(arrivals.len(), 2);
+    assert!(
+        arrivals[0].0 + Duration::from_millis(300) < total,
+        "{arrivals:?} {total:?}"
+    );
+    assert!(arrivals[1].0 >= Duration::from_millis(440), "{arrivals:?}");
+    // And it was timed on arrival, from the hand-over to the HTTP client.
+    let first = Duration::from_nanos(streamed.stats.time_to_first_chunk_ns.unwrap());
+    let whole = Duration::from_nanos(streamed.wire.duration_ns.unwrap());
+    assert!(first >= Duration::from_millis(50), "{first:?}");
+    assert!(
+        first + Duration::from_millis(300) < whole,
+        "{first:?} {whole:?}"
+    );
+    assert!(whole <= total);
+    assert!(streamed.wire.bytes_sent > 0 && streamed.wire.bytes_received > 100);
+    assert_eq!(json["payload"], "first second");
+    assert_eq!(json["chunks"], 2);
+    assert_eq!(json["report"]["durationMs"], 12.5);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_function_error_is_a_response_with_what_was_streamed() {
+    let details = r#"{"errorType":"Error","errorMessage":"failed after 1 chunks"}"#;
+    let server = scripted(vec![vec![
+        stream_head(),
+        chunk("partial"),
+        complete(&serde_json::json!({"ErrorCode": "Error", "ErrorDetails": details}).to_string()),
+        Step::End,
+    ]])
+    .await;
+    let streamed = client(&server.url, 5_000, 1)
+        .invoke_stream(request(), |_| {}, std::future::pending())
+        .await;
+    let response = streamed.result.unwrap();
+    assert_eq!(response.error_code.as_deref(), Some("Error"));
+    assert_eq!(response.error_details.as_deref(), Some(details));
+    assert_eq!(response.payload, "partial");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cancelling_mid_stream_drops_the_connection_and_says_cancelled() {
+    let mut server = scripted(vec![vec![stream_head(), chunk("one"), Step::Hold]]).await;
+    let client = client(&server.url, 30_000, 1);
+    let (first_tx, first_rx) = tokio::sync::oneshot::channel();
+    let mut first_tx = Some(first_tx);
+    let task = tokio::spawn(async move {
+        client
+            .invoke_stream(
+                request(),
+                move |_| {
+                    if let Some(tx) = first_tx.take() {
+                        let _ = tx.send(());
+                    }
+                },
+                // The VU stops once the first chunk is in.
+                async {
+                    let _ = first_rx.await;
+                },
+            )
+            .await
+    });
+    let streamed = tokio::time::timeout(Duration::from_secs(5), task)
+        .await
+        .expect("the cancellation ends the call")
+        .unwrap();
+    let cancelled_at = Instant::now();
+    let error = streamed.result.unwrap_err();
+    assert_eq!(error.kind, ErrorKind::Cancelled);
+    assert_eq!(error.name, "CancelledError");
+    assert_eq!(streamed.stats.chunks, 1);
+    assert!(streamed.stats.time_to_first_chunk_ns.is_some());
+    // The server sees the connection closed at once.
+    let closed = tokio::time::timeout(Duration::from_secs(2), async { server.closed.recv().await })
+        .await
+        .expect("the connection is closed")
+        .unwrap();
+    assert!(closed.duration_since(cancelled_at) < Duration::from_secs(1));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stalled_stream_ends_at_the_clients_timeout() {
+    let server = scripted(vec![vec![stream_head(), chunk("one"), Step::Hold]]).await;
+    let started = Instant::now();
+    let streamed = client(&server.url, 300, 1)
+        .invoke_stream(request(), |_| {}, std::future::pending())
+        .await;
+    let took = started.elapsed();
+    let error = streamed.result.unwrap_err();
+    assert_eq!(
+        (error.name.as_str(), &error.code),
+        ("GeneralError", &ErrorCode::Number(1050))
+    );
+    assert!(error.message.contains("after 1 chunk"), "{}", error.message);
+    assert!(
+        error.message.contains("timeout option"),
+        "{}",
+        error.message
+    );
+    assert!(
+        took >= Duration::from_millis(300) && took < Duration::from_secs(3),
+        "{took:?}"
+    );
+    assert_eq!(streamed.stats.chunks, 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn retries_happen_before_the_answer_only() {
+    // Throttled, then a stream: retried (maxAttempts 3).
+    let throttled = vec![Step::Raw(
+        "HTTP/1.1 429 Too Many Requests\r\nX-Amzn-ErrorType: TooManyRequestsException\r\n\
+         Retry-After: 0\r\nContent-Type: application/json\r\nContent-Length: 15\r\n\r\n\
+         {\"message\":\"x\"}"
+            .into(),
+    )];
+    let server = scripted(vec![
+        throttled,
+        vec![stream_head(), chunk("ok"), complete("{}"), Step::End],
+    ])
+    .await;
+    let streamed = client(&server.url, 10_000, 3)
+        .invoke_stream(request(), |_| {}, std::future::pending())
+        .await;
+    assert_eq!(streamed.result.unwrap().payload, "ok");
+    assert_eq!(server.requests.load(Ordering::SeqCst), 2);
+
+    // A stream that breaks after its first chunk: never retried.
+    let server = server_broken().await;
+    let streamed = client(&server.url, 10_000, 3)
+        .invoke_stream(request(), |_| {}, std::future::pending())
+        .await;
+    let error = streamed.result.unwrap_err();
+    assert_eq!(error.code, ErrorCode::Number(1000));
+    assert!(
+        error.message.contains("broke off after 1 chunk"),
+        "{}",
+        error.message
+    );
+    assert_eq!(server.requests.load(Ordering::SeqCst), 1, "no retry");
+}
+
+async fn server_broken() -> Scripted {
+    scripted(vec![vec![stream_head(), chunk("one"), Step::Close]]).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_frame_over_16_mib_is_refused_at_once() {
+    let mut prelude = Vec::new();
+    prelude.extend_from_slice(&(64u32 << 20).to_be_bytes());
+    prelude.extend_from_slice(&0u32.to_be_bytes());
+    let crc = crc32fast::hash(&prelude);
+    prelude.extend_from_slice(&crc.to_be_bytes());
+    let server = scripted(vec![vec![stream_head(), Step::Chunk(prelude), Step::Hold]]).await;
+    let started = Instant::now();
+    let streamed = client(&server.url, 10_000, 1)
+        .invoke_stream(request(), |_| {}, std::future::pending())
+        .await;
+    let error = streamed.result.unwrap_err();
+    assert!(
+        error.message.contains("over the limit"),
+        "{}",
+        error.message
+    );
+    assert!(started.elapsed() < Duration::from_secs(2), "not waited for");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_exception_is_a_service_error_and_an_early_end_a_network_error() {
+    let exception = Step::Chunk(message(
+        &[
+            (":exception-type", "ServiceException"),
+            (":content-type", "application/json"),
+            (":message-type", "exception"),
+        ],
+        br#"{"message":"internal"}"#,
+    ));
+    let server = scripted(vec![vec![stream_head(), chunk("a"), exception, Step::End]]).await;
+    let error = client(&server.url, 5_000, 1)
+        .invoke_stream(request(), |_| {}, std::future::pending())
+        .await
+        .result
+        .unwrap_err();
+    assert_eq!(error.kind, ErrorKind::Service);
+    assert_eq!(error.name, "ServiceException");
+    assert_eq!(error.status_code, None);
+    assert!(error
+        .message
+        .starts_with("internal (in the event stream, after 1 chunk)"));
+
+    let server = scripted(vec![vec![stream_head(), chunk("a"), Step::End]]).await;
+    let error = client(&server.url, 5_000, 1)
+        .invoke_stream(request(), |_| {}, std::future::pending())
+        .await
+        .result
+        .unwrap_err();
+    assert_eq!(error.kind, ErrorKind::Network);
+    assert!(
+        error.message.contains("without InvokeComplete"),
+        "{}",
+        error.message
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn function_urls_stream_any_status_and_obey_the_network_policy() {
+    let server = scripted(vec![vec![
+        Step::Head(
+            "HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain\r\n\
+             Set-Cookie: a=1\r\nSet-Cookie: b=2\r\nTransfer-Encoding: chunked"
+                .into(),
+        ),
+        Step::Chunk(b"busy ".to_vec()),
+        Step::Sleep(300),
+        Step::Chunk(b"now".to_vec()),
+        Step::End,
+    ]])
+    .await;
+    let client = client(&server.url, 5_000, 1);
+    let request = UrlRequest {
+        url: format!("{}/path?x=1", server.url),
+        method: "post".into(),
+        headers: vec![("Content-Type".into(), "text/plain".into())],
+        body: b"hi".to_vec(),
+    }
+    .into_valid()
+    .unwrap();
+    let started = Instant::now();
+    let mut first = None;
+    let streamed = client
+        .invoke_url(
+            request.clone(),
+            |_| {
+                first.get_or_insert(started.elapsed());
+            },
+            std::future::pending(),
+        )
+        .await;
+    let json: serde_json::Value = serde_json::from_slice(&streamed.to_json()).unwrap();
+    let response = streamed.result.unwrap();
+    assert_eq!(response.status_code, 503);
+    assert_eq!(response.payload, "busy now");
+    assert_eq!(response.header("set-cookie"), Some("a=1"));
+    assert_eq!(json["headers"]["set-cookie"], "a=1, b=2");
+    assert_eq!(streamed.stats.chunks, 2);
+    assert!(first.unwrap() + Duration::from_millis(250) < started.elapsed());
+
+    // blacklistIPs: refused before anything is sent, and no sample.
+    let policy: NetworkPolicy =
+        serde_json::from_str(r#"{"blacklistIPs":["127.0.0.0/8"]}"#).unwrap();
+    let blocked = client_with(&server.url, 5_000, 1, Some(policy));
+    let streamed = blocked
+        .invoke_url(request, |_| {}, std::future::pending())
+        .await;
+    let error = streamed.result.unwrap_err();
+    assert_eq!(
+        (error.name.as_str(), &error.code),
+        ("DNSError", &ErrorCode::Number(1110))
+    );
+    assert_eq!(streamed.wire.bytes_sent, 0);
+    assert_eq!(streamed.wire.duration_ns, None);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_sdk_transport_refuses_streams_clearly_and_calls_can_be_spawned() {
+    let sdk = Client::new(ClientConfig {
+        region: "us-east-1".into(),
+        access_key_id: Some("AKIAIOSFODNN7EXAMPLE".into()),
+        secret_access_key: Some("wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY".into()),
+        endpoint: Some("http://127.0.0.1:9".into()),
+        transport: Some("sdk".into()),
+        ..Default::default()
+    })
+    .unwrap();
+    // Spawned on a multi-threaded runtime, as the FFI will: the future is Send.
+    let streamed = tokio::spawn(async move {
+        sdk.invoke_stream(request(), |_| {}, std::future::pending())
+            .await
+    })
+    .await
+    .unwrap();
+    let error = streamed.result.unwrap_err();
+    assert_eq!(error.kind, ErrorKind::Validation);
+    assert!(
+        error.message.contains("transport: 'sdk'"),
+        "{}",
+        error.message
+    );
+    assert_eq!(streamed.wire.duration_ns, None, "nothing was sent");
+}
