@@ -8,7 +8,8 @@
 #   LAMBDA_INVOKE     path of the lambda-invoke binary (required)
 #   WATCH_URL         http://127.0.0.1:PORT of cargo lambda watch
 #   MOTO_URL          http://127.0.0.1:PORT of moto_server, after setup.py
-#   LAMBDASERVER_URL  http://127.0.0.1:PORT of tests/lambdaserver
+#   LAMBDASERVER_URL  http://127.0.0.1:PORT of tests/lambdaserver (also runs
+#                     tests/cli_stream_e2e.sh: --stream and --function-url)
 # A server whose URL is unset is skipped; at least one must be set.
 set -uo pipefail
 
@@ -136,6 +137,9 @@ if [ -n "$LAMBDASERVER_URL" ]; then
   expect "lambdaserver: the local target's signature" 0 '3' '' -- \
     add-numbers --data-ascii '{"x": 1, "y": 2}' \
     --invoke-address "${address%:*}" --invoke-port "${address##*:}"
+  # --stream and --function-url: their own file, sharing `expect`.
+  # shellcheck source=tests/cli_stream_e2e.sh
+  . "$(dirname "$0")/cli_stream_e2e.sh"
 fi
 
 echo "cli_e2e.sh: all $checks checks passed"
