@@ -1,9 +1,9 @@
 //! `Client::invoke_stream` and `Client::invoke_url` against a scripted
 //! HTTP server on loopback: when the first chunk is seen and timed,
 //! cancellation mid-stream, the timeout on a stalled stream, retries only
-//! before the answer began, a frame too large, the network policy. (The
-//! misbehaving streams of tests/lambdaserver and its SigV4 verifier are
-//! tests/cli_stream_e2e.sh's.)
+//! before the answer began, damaged and cut frames, a frame too large, the
+//! network policy; both transports. (tests/lambdaserver's misbehaving
+//! streams and its SigV4 verifier are tests/cli_stream_e2e.sh's.)
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -18,8 +18,8 @@ use tokio::sync::mpsc;
 use xk6_lambda::config::network::NetworkPolicy;
 use xk6_lambda::error::ErrorCode;
 use xk6_lambda::{
-    Client, ClientConfig, ErrorKind, InvokeRequest, LogType, StreamEvent, UrlRequest,
-    ValidStreamRequest,
+    Client, ClientConfig, ErrorKind, InvokeRequest, LogType, StreamEvent, StreamResponse, Streamed,
+    UrlRequest, ValidStreamRequest,
 };
 
 /// One step of an answer.
@@ -184,11 +184,15 @@ fn stream_head() -> Step {
     )
 }
 
-fn client(url: &str, timeout_ms: u64, max_attempts: u32) -> Client {
-    client_with(url, timeout_ms, max_attempts, None)
+/// Both transports read streams; each test runs with both.
+const TRANSPORTS: [&str; 2] = ["direct", "sdk"];
+
+fn client(transport: &str, url: &str, timeout_ms: u64, max_attempts: u32) -> Client {
+    client_with(transport, url, timeout_ms, max_attempts, None)
 }
 
 fn client_with(
+    transport: &str,
     url: &str,
     timeout_ms: u64,
     max_attempts: u32,
@@ -201,6 +205,7 @@ fn client_with(
         endpoint: Some(url.into()),
         timeout_ms: Some(timeout_ms),
         max_attempts: Some(max_attempts),
+        transport: Some(transport.into()),
         network,
         ..Default::default()
     })
@@ -217,6 +222,13 @@ fn request() -> ValidStreamRequest {
     .unwrap()
 }
 
+/// One call, nothing done with the chunks, never cancelled.
+async fn stream(client: &Client) -> Streamed<StreamResponse> {
+    client
+        .invoke_stream(request(), |_| {}, std::future::pending())
+        .await
+}
+
 const LOG: &str = "START RequestId: 1\nEND RequestId: 1\nREPORT RequestId: 1\tDuration: 12.5 ms\tBilled Duration: 13 ms\tMemory Size: 128 MB\tMax Memory Used: 64 MB\t\n";
 
 fn log_result() -> String {
@@ -226,208 +238,286 @@ fn log_result() -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_first_chunk_is_handed_out_and_timed_when_it_arrives() {
-    let server = scripted(vec![vec![
-        stream_head(),
-        Step::Sleep(50),
-        chunk("first "),
-        Step::Sleep(400),
-        chunk("second"),
-        complete(&format!(r#"{{"LogResult":"{}"}}"#, log_result())),
-        Step::End,
-    ]])
-    .await;
-    let client = client(&server.url, 10_000, 1);
-    let started = Instant::now();
-    let mut arrivals = Vec::new();
-    let streamed = client
-        .invoke_stream(
-            request(),
-            |event| {
-                let StreamEvent::Chunk(chunk) = event else {
-                    panic!("only chunks")
-                };
-                arrivals.push((started.elapsed(), chunk));
-            },
-            std::future::pending(),
-        )
+    for transport in TRANSPORTS {
+        let server = scripted(vec![vec![
+            stream_head(),
+            Step::Sleep(50),
+            chunk("first "),
+            Step::Sleep(400),
+            chunk("second"),
+            complete(&format!(r#"{{"LogResult":"{}"}}"#, log_result())),
+            Step::End,
+        ]])
         .await;
-    let total = started.elapsed();
-    let json: serde_json::Value = serde_json::from_slice(&streamed.to_json()).unwrap();
-    let response = streamed.result.unwrap();
-    assert_eq!(response.status_code, 200);
-    assert_eq!(response.payload, "first second");
-    assert_eq!(response.executed_version.as_deref(), Some("7"));
-    assert_eq!(response.content_type.as_deref(), Some("text/plain"));
-    assert_eq!(response.log_result.as_deref(), Some(LOG));
-    assert_eq!(response.report.unwrap().duration_ms, 12.5);
-    assert_eq!(response.error_code, None);
-    assert_eq!(streamed.stats.chunks, 2);
-    assert_eq!(streamed.stats.payload_bytes, 12);
-    // The first chunk reached the callback long before the stream ended.
-    assert_eq!(arrivals.len(), 2);
-    assert!(
-        arrivals[0].0 + Duration::from_millis(300) < total,
-        "{arrivals:?} {total:?}"
-    );
-    assert!(arrivals[1].0 >= Duration::from_millis(440), "{arrivals:?}");
-    // And it was timed on arrival, from the hand-over to the HTTP client.
-    let first = Duration::from_nanos(streamed.stats.time_to_first_chunk_ns.unwrap());
-    let whole = Duration::from_nanos(streamed.wire.duration_ns.unwrap());
-    assert!(first >= Duration::from_millis(50), "{first:?}");
-    assert!(
-        first + Duration::from_millis(300) < whole,
-        "{first:?} {whole:?}"
-    );
-    assert!(whole <= total);
-    assert!(streamed.wire.bytes_sent > 0 && streamed.wire.bytes_received > 100);
-    assert_eq!(json["payload"], "first second");
-    assert_eq!(json["chunks"], 2);
-    assert_eq!(json["report"]["durationMs"], 12.5);
+        let client = client(transport, &server.url, 10_000, 1);
+        let started = Instant::now();
+        let mut arrivals = Vec::new();
+        let streamed = client
+            .invoke_stream(
+                request(),
+                |event| {
+                    let StreamEvent::Chunk(chunk) = event else {
+                        panic!("only chunks")
+                    };
+                    arrivals.push((started.elapsed(), chunk));
+                },
+                std::future::pending(),
+            )
+            .await;
+        let total = started.elapsed();
+        let json: serde_json::Value = serde_json::from_slice(&streamed.to_json()).unwrap();
+        let response = streamed.result.unwrap();
+        assert_eq!(response.status_code, 200, "{transport}");
+        assert_eq!(response.payload, "first second", "{transport}");
+        assert_eq!(response.executed_version.as_deref(), Some("7"));
+        assert_eq!(response.content_type.as_deref(), Some("text/plain"));
+        assert_eq!(response.log_result.as_deref(), Some(LOG));
+        assert_eq!(response.report.unwrap().duration_ms, 12.5);
+        assert_eq!(response.error_code, None);
+        assert_eq!(streamed.stats.chunks, 2);
+        assert_eq!(streamed.stats.payload_bytes, 12);
+        // The first chunk reached the callback long before the stream ended.
+        assert_eq!(arrivals.len(), 2);
+        assert!(
+            arrivals[0].0 + Duration::from_millis(300) < total,
+            "{transport}: {arrivals:?} {total:?}"
+        );
+        assert!(arrivals[1].0 >= Duration::from_millis(440), "{arrivals:?}");
+        // And it was timed on arrival, from the hand-over to the HTTP client.
+        let first = Duration::from_nanos(streamed.stats.time_to_first_chunk_ns.unwrap());
+        let whole = Duration::from_nanos(streamed.wire.duration_ns.unwrap());
+        assert!(first >= Duration::from_millis(50), "{transport}: {first:?}");
+        assert!(
+            first + Duration::from_millis(300) < whole,
+            "{transport}: {first:?} {whole:?}"
+        );
+        assert!(whole <= total);
+        assert!(
+            streamed.wire.bytes_sent > 0 && streamed.wire.bytes_received > 100,
+            "{transport}: {:?}",
+            streamed.wire
+        );
+        assert_eq!(json["payload"], "first second");
+        assert_eq!(json["chunks"], 2);
+        assert_eq!(json["report"]["durationMs"], 12.5);
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_function_error_is_a_response_with_what_was_streamed() {
     let details = r#"{"errorType":"Error","errorMessage":"failed after 1 chunks"}"#;
-    let server = scripted(vec![vec![
-        stream_head(),
-        chunk("partial"),
-        complete(&serde_json::json!({"ErrorCode": "Error", "ErrorDetails": details}).to_string()),
-        Step::End,
-    ]])
-    .await;
-    let streamed = client(&server.url, 5_000, 1)
-        .invoke_stream(request(), |_| {}, std::future::pending())
+    for transport in TRANSPORTS {
+        let server = scripted(vec![vec![
+            stream_head(),
+            chunk("partial"),
+            complete(
+                &serde_json::json!({"ErrorCode": "Error", "ErrorDetails": details}).to_string(),
+            ),
+            Step::End,
+        ]])
         .await;
-    let response = streamed.result.unwrap();
-    assert_eq!(response.error_code.as_deref(), Some("Error"));
-    assert_eq!(response.error_details.as_deref(), Some(details));
-    assert_eq!(response.payload, "partial");
+        let response = stream(&client(transport, &server.url, 5_000, 1))
+            .await
+            .result
+            .unwrap();
+        assert_eq!(response.error_code.as_deref(), Some("Error"), "{transport}");
+        assert_eq!(response.error_details.as_deref(), Some(details));
+        assert_eq!(response.payload, "partial");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cancelling_mid_stream_drops_the_connection_and_says_cancelled() {
-    let mut server = scripted(vec![vec![stream_head(), chunk("one"), Step::Hold]]).await;
-    let client = client(&server.url, 30_000, 1);
-    let (first_tx, first_rx) = tokio::sync::oneshot::channel();
-    let mut first_tx = Some(first_tx);
-    let task = tokio::spawn(async move {
-        client
-            .invoke_stream(
-                request(),
-                move |_| {
-                    if let Some(tx) = first_tx.take() {
-                        let _ = tx.send(());
-                    }
-                },
-                // The VU stops once the first chunk is in.
-                async {
-                    let _ = first_rx.await;
-                },
-            )
+    for transport in TRANSPORTS {
+        let mut server = scripted(vec![vec![stream_head(), chunk("one"), Step::Hold]]).await;
+        let client = client(transport, &server.url, 30_000, 1);
+        let (first_tx, first_rx) = tokio::sync::oneshot::channel();
+        let mut first_tx = Some(first_tx);
+        // Spawned on a multi-threaded runtime, as the FFI will: the future is Send.
+        let task = tokio::spawn(async move {
+            client
+                .invoke_stream(
+                    request(),
+                    move |_| {
+                        if let Some(tx) = first_tx.take() {
+                            let _ = tx.send(());
+                        }
+                    },
+                    // The VU stops once the first chunk is in.
+                    async {
+                        let _ = first_rx.await;
+                    },
+                )
+                .await
+        });
+        let streamed = tokio::time::timeout(Duration::from_secs(5), task)
             .await
-    });
-    let streamed = tokio::time::timeout(Duration::from_secs(5), task)
-        .await
-        .expect("the cancellation ends the call")
-        .unwrap();
-    let cancelled_at = Instant::now();
-    let error = streamed.result.unwrap_err();
-    assert_eq!(error.kind, ErrorKind::Cancelled);
-    assert_eq!(error.name, "CancelledError");
-    assert_eq!(streamed.stats.chunks, 1);
-    assert!(streamed.stats.time_to_first_chunk_ns.is_some());
-    // The server sees the connection closed at once.
-    let closed = tokio::time::timeout(Duration::from_secs(2), async { server.closed.recv().await })
-        .await
-        .expect("the connection is closed")
-        .unwrap();
-    assert!(closed.duration_since(cancelled_at) < Duration::from_secs(1));
+            .expect("the cancellation ends the call")
+            .unwrap();
+        let cancelled_at = Instant::now();
+        let error = streamed.result.unwrap_err();
+        assert_eq!(error.kind, ErrorKind::Cancelled, "{transport}");
+        assert_eq!(error.name, "CancelledError");
+        assert_eq!(streamed.stats.chunks, 1);
+        assert!(streamed.stats.time_to_first_chunk_ns.is_some());
+        // The server sees the connection closed at once.
+        let closed = tokio::time::timeout(Duration::from_secs(2), server.closed.recv())
+            .await
+            .unwrap_or_else(|_| panic!("{transport}: the connection is closed"))
+            .unwrap();
+        assert!(closed.duration_since(cancelled_at) < Duration::from_secs(1));
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_stalled_stream_ends_at_the_clients_timeout() {
-    let server = scripted(vec![vec![stream_head(), chunk("one"), Step::Hold]]).await;
-    let started = Instant::now();
-    let streamed = client(&server.url, 300, 1)
-        .invoke_stream(request(), |_| {}, std::future::pending())
-        .await;
-    let took = started.elapsed();
-    let error = streamed.result.unwrap_err();
-    assert_eq!(
-        (error.name.as_str(), &error.code),
-        ("GeneralError", &ErrorCode::Number(1050))
-    );
-    assert!(error.message.contains("after 1 chunk"), "{}", error.message);
-    assert!(
-        error.message.contains("timeout option"),
-        "{}",
-        error.message
-    );
-    assert!(
-        took >= Duration::from_millis(300) && took < Duration::from_secs(3),
-        "{took:?}"
-    );
-    assert_eq!(streamed.stats.chunks, 1);
+    for transport in TRANSPORTS {
+        let server = scripted(vec![vec![stream_head(), chunk("one"), Step::Hold]]).await;
+        let started = Instant::now();
+        let streamed = stream(&client(transport, &server.url, 300, 1)).await;
+        let took = started.elapsed();
+        let error = streamed.result.unwrap_err();
+        assert_eq!(
+            (error.name.as_str(), &error.code),
+            ("GeneralError", &ErrorCode::Number(1050)),
+            "{transport}"
+        );
+        assert!(error.message.contains("after 1 chunk"), "{}", error.message);
+        assert!(
+            error.message.contains("timeout option"),
+            "{}",
+            error.message
+        );
+        assert!(
+            took >= Duration::from_millis(300) && took < Duration::from_secs(3),
+            "{transport}: {took:?}"
+        );
+        assert_eq!(streamed.stats.chunks, 1);
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn retries_happen_before_the_answer_only() {
-    // Throttled, then a stream: retried (maxAttempts 3).
-    let throttled = vec![Step::Raw(
-        "HTTP/1.1 429 Too Many Requests\r\nX-Amzn-ErrorType: TooManyRequestsException\r\n\
-         Retry-After: 0\r\nContent-Type: application/json\r\nContent-Length: 15\r\n\r\n\
-         {\"message\":\"x\"}"
-            .into(),
-    )];
-    let server = scripted(vec![
-        throttled,
-        vec![stream_head(), chunk("ok"), complete("{}"), Step::End],
-    ])
-    .await;
-    let streamed = client(&server.url, 10_000, 3)
-        .invoke_stream(request(), |_| {}, std::future::pending())
+    for transport in TRANSPORTS {
+        // Throttled, then a stream: retried (maxAttempts 3).
+        let throttled = vec![Step::Raw(
+            "HTTP/1.1 429 Too Many Requests\r\nX-Amzn-ErrorType: TooManyRequestsException\r\n\
+             Retry-After: 0\r\nContent-Type: application/json\r\nContent-Length: 15\r\n\r\n\
+             {\"message\":\"x\"}"
+                .into(),
+        )];
+        let server = scripted(vec![
+            throttled,
+            vec![stream_head(), chunk("ok"), complete("{}"), Step::End],
+        ])
         .await;
-    assert_eq!(streamed.result.unwrap().payload, "ok");
-    assert_eq!(server.requests.load(Ordering::SeqCst), 2);
+        let streamed = stream(&client(transport, &server.url, 10_000, 3)).await;
+        assert_eq!(streamed.result.unwrap().payload, "ok", "{transport}");
+        assert_eq!(server.requests.load(Ordering::SeqCst), 2, "{transport}");
 
-    // A stream that breaks after its first chunk: never retried.
-    let server = server_broken().await;
-    let streamed = client(&server.url, 10_000, 3)
-        .invoke_stream(request(), |_| {}, std::future::pending())
-        .await;
-    let error = streamed.result.unwrap_err();
-    assert_eq!(error.code, ErrorCode::Number(1000));
-    assert!(
-        error.message.contains("broke off after 1 chunk"),
-        "{}",
-        error.message
-    );
-    assert_eq!(server.requests.load(Ordering::SeqCst), 1, "no retry");
+        // A stream that breaks after its first chunk: never retried.
+        let server = scripted(vec![vec![stream_head(), chunk("one"), Step::Close]]).await;
+        let streamed = stream(&client(transport, &server.url, 10_000, 3)).await;
+        let error = streamed.result.unwrap_err();
+        assert_eq!(error.code, ErrorCode::Number(1000), "{transport}");
+        assert!(
+            error.message.contains("broke off after 1 chunk"),
+            "{transport}: {}",
+            error.message
+        );
+        assert_eq!(
+            server.requests.load(Ordering::SeqCst),
+            1,
+            "{transport}: no retry"
+        );
+    }
 }
 
-async fn server_broken() -> Scripted {
-    scripted(vec![vec![stream_head(), chunk("one"), Step::Close]]).await
+/// Damaged frames, as tests/lambdaserver sends them: a good chunk, then
+/// one with a flipped CRC byte, then InvokeComplete (only a reader that
+/// checks notices); or half a frame and the connection closed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn damaged_and_cut_frames_are_errors_after_what_came_before() {
+    let Step::Chunk(second) = chunk("second") else {
+        unreachable!()
+    };
+    let mut bad_prelude = second.clone();
+    bad_prelude[8] ^= 0xff;
+    let mut bad_message = second.clone();
+    let last = bad_message.len() - 1;
+    bad_message[last] ^= 0xff;
+    let half = second[..second.len() / 2].to_vec();
+    let cases = [
+        (
+            vec![Step::Chunk(bad_prelude), complete("{}"), Step::End],
+            "prelude",
+        ),
+        (
+            vec![Step::Chunk(bad_message), complete("{}"), Step::End],
+            "message",
+        ),
+        (vec![Step::Chunk(half), Step::Close], "broke off"),
+    ];
+    for transport in TRANSPORTS {
+        for (steps, what) in &cases {
+            let mut script = vec![stream_head(), chunk("first")];
+            script.extend(steps.iter().cloned());
+            let server = scripted(vec![script]).await;
+            let mut seen = Vec::new();
+            let streamed = client(transport, &server.url, 5_000, 1)
+                .invoke_stream(request(), |event| seen.push(event), std::future::pending())
+                .await;
+            let error = streamed.result.unwrap_err();
+            assert_eq!(
+                (error.kind, &error.code),
+                (ErrorKind::Network, &ErrorCode::Number(1000)),
+                "{transport} {what}: {}",
+                error.message
+            );
+            assert!(
+                error.message.to_lowercase().contains(what),
+                "{transport} {what}: {}",
+                error.message
+            );
+            assert!(error.message.contains("after 1 chunk"), "{}", error.message);
+            assert_eq!(
+                seen,
+                [StreamEvent::Chunk(Bytes::from_static(b"first"))],
+                "{transport} {what}"
+            );
+        }
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_frame_over_16_mib_is_refused_at_once() {
+async fn a_frame_over_16_mib_is_refused_at_once_or_ends_at_the_timeout() {
     let mut prelude = Vec::new();
     prelude.extend_from_slice(&(64u32 << 20).to_be_bytes());
     prelude.extend_from_slice(&0u32.to_be_bytes());
     let crc = crc32fast::hash(&prelude);
     prelude.extend_from_slice(&crc.to_be_bytes());
-    let server = scripted(vec![vec![stream_head(), Step::Chunk(prelude), Step::Hold]]).await;
+    let script = vec![stream_head(), Step::Chunk(prelude), Step::Hold];
+
+    let server = scripted(vec![script.clone()]).await;
     let started = Instant::now();
-    let streamed = client(&server.url, 10_000, 1)
-        .invoke_stream(request(), |_| {}, std::future::pending())
-        .await;
-    let error = streamed.result.unwrap_err();
+    let error = stream(&client("direct", &server.url, 10_000, 1))
+        .await
+        .result
+        .unwrap_err();
     assert!(
         error.message.contains("over the limit"),
         "{}",
         error.message
     );
     assert!(started.elapsed() < Duration::from_secs(2), "not waited for");
+
+    // The SDK's reader waits for the frame: the client's timeout ends it.
+    let server = scripted(vec![script]).await;
+    let error = stream(&client("sdk", &server.url, 500, 1))
+        .await
+        .result
+        .unwrap_err();
+    assert_eq!(error.code, ErrorCode::Number(1050), "{}", error.message);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -440,116 +530,101 @@ async fn an_exception_is_a_service_error_and_an_early_end_a_network_error() {
         ],
         br#"{"message":"internal"}"#,
     ));
-    let server = scripted(vec![vec![stream_head(), chunk("a"), exception, Step::End]]).await;
-    let error = client(&server.url, 5_000, 1)
-        .invoke_stream(request(), |_| {}, std::future::pending())
-        .await
-        .result
-        .unwrap_err();
-    assert_eq!(error.kind, ErrorKind::Service);
-    assert_eq!(error.name, "ServiceException");
-    assert_eq!(error.status_code, None);
-    assert!(error
-        .message
-        .starts_with("internal (in the event stream, after 1 chunk)"));
+    for transport in TRANSPORTS {
+        let server = scripted(vec![vec![
+            stream_head(),
+            chunk("a"),
+            exception.clone(),
+            Step::End,
+        ]])
+        .await;
+        let error = stream(&client(transport, &server.url, 5_000, 1))
+            .await
+            .result
+            .unwrap_err();
+        assert_eq!(error.kind, ErrorKind::Service, "{transport}: {error:?}");
+        assert_eq!(error.name, "ServiceException");
+        assert_eq!(error.status_code, None);
+        assert!(
+            error
+                .message
+                .starts_with("internal (in the event stream, after 1 chunk)"),
+            "{transport}: {}",
+            error.message
+        );
 
-    let server = scripted(vec![vec![stream_head(), chunk("a"), Step::End]]).await;
-    let error = client(&server.url, 5_000, 1)
-        .invoke_stream(request(), |_| {}, std::future::pending())
-        .await
-        .result
-        .unwrap_err();
-    assert_eq!(error.kind, ErrorKind::Network);
-    assert!(
-        error.message.contains("without InvokeComplete"),
-        "{}",
-        error.message
-    );
+        let server = scripted(vec![vec![stream_head(), chunk("a"), Step::End]]).await;
+        let error = stream(&client(transport, &server.url, 5_000, 1))
+            .await
+            .result
+            .unwrap_err();
+        assert_eq!(error.kind, ErrorKind::Network, "{transport}");
+        assert!(
+            error.message.contains("without InvokeComplete"),
+            "{transport}: {}",
+            error.message
+        );
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn function_urls_stream_any_status_and_obey_the_network_policy() {
-    let server = scripted(vec![vec![
-        Step::Head(
-            "HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain\r\n\
-             Set-Cookie: a=1\r\nSet-Cookie: b=2\r\nTransfer-Encoding: chunked"
-                .into(),
-        ),
-        Step::Chunk(b"busy ".to_vec()),
-        Step::Sleep(300),
-        Step::Chunk(b"now".to_vec()),
-        Step::End,
-    ]])
-    .await;
-    let client = client(&server.url, 5_000, 1);
-    let request = UrlRequest {
-        url: format!("{}/path?x=1", server.url),
-        method: "post".into(),
-        headers: vec![("Content-Type".into(), "text/plain".into())],
-        body: b"hi".to_vec(),
+    for transport in TRANSPORTS {
+        let server = scripted(vec![vec![
+            Step::Head(
+                "HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain\r\n\
+                 Set-Cookie: a=1\r\nSet-Cookie: b=2\r\nTransfer-Encoding: chunked"
+                    .into(),
+            ),
+            Step::Chunk(b"busy ".to_vec()),
+            Step::Sleep(300),
+            Step::Chunk(b"now".to_vec()),
+            Step::End,
+        ]])
+        .await;
+        let client = client(transport, &server.url, 5_000, 1);
+        let request = UrlRequest {
+            url: format!("{}/path?x=1", server.url),
+            method: "post".into(),
+            headers: vec![("Content-Type".into(), "text/plain".into())],
+            body: b"hi".to_vec(),
+        }
+        .into_valid()
+        .unwrap();
+        let started = Instant::now();
+        let mut first = None;
+        let streamed = client
+            .invoke_url(
+                request.clone(),
+                |_| {
+                    first.get_or_insert(started.elapsed());
+                },
+                std::future::pending(),
+            )
+            .await;
+        let json: serde_json::Value = serde_json::from_slice(&streamed.to_json()).unwrap();
+        let response = streamed.result.unwrap();
+        assert_eq!(response.status_code, 503, "{transport}");
+        assert_eq!(response.payload, "busy now");
+        assert_eq!(response.header("set-cookie"), Some("a=1"));
+        assert_eq!(json["headers"]["set-cookie"], "a=1, b=2");
+        assert_eq!(streamed.stats.chunks, 2);
+        assert!(first.unwrap() + Duration::from_millis(250) < started.elapsed());
+
+        // blacklistIPs: refused before anything is sent, and no sample.
+        let policy: NetworkPolicy =
+            serde_json::from_str(r#"{"blacklistIPs":["127.0.0.0/8"]}"#).unwrap();
+        let blocked = client_with(transport, &server.url, 5_000, 1, Some(policy));
+        let streamed = blocked
+            .invoke_url(request, |_| {}, std::future::pending())
+            .await;
+        let error = streamed.result.unwrap_err();
+        assert_eq!(
+            (error.name.as_str(), &error.code),
+            ("DNSError", &ErrorCode::Number(1110)),
+            "{transport}"
+        );
+        assert_eq!(streamed.wire.bytes_sent, 0);
+        assert_eq!(streamed.wire.duration_ns, None);
     }
-    .into_valid()
-    .unwrap();
-    let started = Instant::now();
-    let mut first = None;
-    let streamed = client
-        .invoke_url(
-            request.clone(),
-            |_| {
-                first.get_or_insert(started.elapsed());
-            },
-            std::future::pending(),
-        )
-        .await;
-    let json: serde_json::Value = serde_json::from_slice(&streamed.to_json()).unwrap();
-    let response = streamed.result.unwrap();
-    assert_eq!(response.status_code, 503);
-    assert_eq!(response.payload, "busy now");
-    assert_eq!(response.header("set-cookie"), Some("a=1"));
-    assert_eq!(json["headers"]["set-cookie"], "a=1, b=2");
-    assert_eq!(streamed.stats.chunks, 2);
-    assert!(first.unwrap() + Duration::from_millis(250) < started.elapsed());
-
-    // blacklistIPs: refused before anything is sent, and no sample.
-    let policy: NetworkPolicy =
-        serde_json::from_str(r#"{"blacklistIPs":["127.0.0.0/8"]}"#).unwrap();
-    let blocked = client_with(&server.url, 5_000, 1, Some(policy));
-    let streamed = blocked
-        .invoke_url(request, |_| {}, std::future::pending())
-        .await;
-    let error = streamed.result.unwrap_err();
-    assert_eq!(
-        (error.name.as_str(), &error.code),
-        ("DNSError", &ErrorCode::Number(1110))
-    );
-    assert_eq!(streamed.wire.bytes_sent, 0);
-    assert_eq!(streamed.wire.duration_ns, None);
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_sdk_transport_refuses_streams_clearly_and_calls_can_be_spawned() {
-    let sdk = Client::new(ClientConfig {
-        region: "us-east-1".into(),
-        access_key_id: Some("AKIAIOSFODNN7EXAMPLE".into()),
-        secret_access_key: Some("wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY".into()),
-        endpoint: Some("http://127.0.0.1:9".into()),
-        transport: Some("sdk".into()),
-        ..Default::default()
-    })
-    .unwrap();
-    // Spawned on a multi-threaded runtime, as the FFI will: the future is Send.
-    let streamed = tokio::spawn(async move {
-        sdk.invoke_stream(request(), |_| {}, std::future::pending())
-            .await
-    })
-    .await
-    .unwrap();
-    let error = streamed.result.unwrap_err();
-    assert_eq!(error.kind, ErrorKind::Validation);
-    assert!(
-        error.message.contains("transport: 'sdk'"),
-        "{}",
-        error.message
-    );
-    assert_eq!(streamed.wire.duration_ns, None, "nothing was sent");
 }

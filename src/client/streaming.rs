@@ -15,6 +15,7 @@ use crate::stream::{
     Progress, StreamEvent, StreamResponse, Streamed, UrlResponse, ValidStreamRequest,
     ValidUrlRequest,
 };
+use crate::transport::sdk;
 
 impl Client {
     /// InvokeWithResponseStream: `on_event` receives each `PayloadChunk` as
@@ -27,9 +28,9 @@ impl Client {
     /// client's `timeout` bounds the whole call, stream included.
     ///
     /// A function error (InvokeComplete with an ErrorCode) is a response
-    /// with `error_code` set, not an `Err`. With `transport: 'sdk'` the
-    /// call is refused (`InvalidInvocationError`): the SDK's event stream
-    /// reader has none of the checks of this one.
+    /// with `error_code` set, not an `Err`. With `transport: 'sdk'`,
+    /// aws-sdk-lambda sends it and reads the stream (see
+    /// `transport::sdk::stream` for what its reader checks less).
     pub async fn invoke_stream<F, C>(
         &self,
         request: ValidStreamRequest,
@@ -51,11 +52,16 @@ impl Client {
                             .invoke_stream(request.into_inner(), &traffic, &mut progress)
                             .await
                     }
-                    None => Err(InvokeError::validation(
-                        "transport",
-                        "invokeWithResponseStream is not available with transport: 'sdk'; use \
-                         the default transport ('direct')",
-                    )),
+                    None => {
+                        sdk::invoke_stream(
+                            &backend.sdk,
+                            request.into_inner(),
+                            self.config.timeout(),
+                            &traffic,
+                            &mut progress,
+                        )
+                        .await
+                    }
                 }
             };
             cancellable(work, cancel).await
