@@ -610,6 +610,22 @@ async fn function_urls_stream_any_status_and_obey_the_network_policy() {
         assert_eq!(json["headers"]["set-cookie"], "a=1, b=2");
         assert_eq!(streamed.stats.chunks, 2);
         assert!(first.unwrap() + Duration::from_millis(250) < started.elapsed());
+        assert!(streamed.wire.bytes_sent > 100, "{:?}", streamed.wire);
+
+        // A GET without a body: hyper never polls the body, the head counts.
+        let get = UrlRequest {
+            url: format!("{}/", server.url),
+            ..Default::default()
+        }
+        .into_valid()
+        .unwrap();
+        let streamed = client.invoke_url(get, |_| {}, std::future::pending()).await;
+        assert_eq!(streamed.result.unwrap().status_code, 503);
+        assert!(
+            streamed.wire.bytes_sent > 100,
+            "{transport}: {:?}",
+            streamed.wire
+        );
 
         // blacklistIPs: refused before anything is sent, and no sample.
         let policy: NetworkPolicy =

@@ -100,11 +100,19 @@ impl UrlSender {
             &self.region,
             &identity,
         )?;
+        let head_len = signed.head_len;
         let http_request = signed
             .request
-            .map(|()| MeteredBody::new(request.body.clone(), signed.head_len, Arc::clone(traffic)));
+            .map(|()| MeteredBody::new(request.body.clone(), head_len, Arc::clone(traffic)));
         traffic.mark_attempt();
+        let sent_before = traffic.sent();
         let answer = send(&self.network, http_request).await?;
+        if traffic.sent() == sent_before {
+            // hyper sends a GET or HEAD without a body without ever polling
+            // it, so the metered body never counted the head: it left, as
+            // an answer came.
+            traffic.add_sent(head_len);
+        }
         read::url_body(answer, traffic, progress).await
     }
 }
