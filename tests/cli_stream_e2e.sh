@@ -1,11 +1,15 @@
-# lambda-invoke --stream and --function-url against tests/lambdaserver:
-# InvokeWithResponseStream's functions (stream-*, and the Invoke functions
-# on the streaming route), its misbehaving streams, and function URLs with
-# the server's SigV4 verifier (written from the specification, checked
-# against the AWS test suite: an independent check of our signatures).
+# lambda-invoke --stream and --function-url:
+# - against tests/lambdaserver (LAMBDASERVER_URL): InvokeWithResponseStream's
+#   functions (stream-*, and the Invoke functions on the streaming route),
+#   its misbehaving streams, and function URLs with the server's SigV4
+#   verifier (written from the specification, checked against the AWS test
+#   suite: an independent check of our signatures);
+# - against `cargo lambda watch` (WATCH_URL): tests/functions' stream-lines,
+#   a function written with lambda_runtime's streaming API, on its function
+#   URL route (watch does not implement InvokeWithResponseStream).
 #
-# Sourced by tests/cli_e2e.sh when LAMBDASERVER_URL is set: it uses that
-# script's `expect`, `$work`, `$LAMBDA_INVOKE`, `$KEY_ID` and `$SECRET`.
+# Sourced by tests/cli_e2e.sh: it uses that script's `expect`, `$work`,
+# `$LAMBDA_INVOKE`, `$KEY_ID`, `$SECRET` and the URLs.
 # shellcheck shell=bash
 # shellcheck disable=SC2154 # work, checks, KEY_ID, SECRET...: tests/cli_e2e.sh's
 
@@ -43,9 +47,28 @@ streams_before_end() {
   printf 'ok: %s (the first chunk %s ms before the end)\n' "$name" "$ahead_ms"
 }
 
+nl=$'\n'
+
+if [ -n "$WATCH_URL" ]; then
+  # watch checks no signature, but one is made: any keys do.
+  export AWS_ACCESS_KEY_ID=$KEY_ID AWS_SECRET_ACCESS_KEY=$SECRET
+  lines="$WATCH_URL/lambda-url/stream-lines/"
+  watch_url=(--region us-east-1 --timeout 300s)
+  expect "watch: a streaming function's URL" 0 "line 1${nl}line 2${nl}line 3" \
+    'HTTP 200, 3 chunks (21 bytes), first chunk after ' -- \
+    --function-url "$lines?count=3" "${watch_url[@]}"
+  streams_before_end "watch: its lines printed as the function writes them" 'line 1' 1000 -- \
+    --function-url "$lines?count=3&gapMs=700" "${watch_url[@]}"
+  expect "watch: the metadata prelude's headers" 0 \
+    '{"statusCode":200,"headers":{*"content-type":"text/plain"*},"payload":"line 1\\nline 2\\n","chunks":2,*' '' -- \
+    --function-url "$lines?count=2" --output-format response "${watch_url[@]}"
+  unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY
+fi
+
+[ -n "$LAMBDASERVER_URL" ] || return 0
+
 export AWS_ACCESS_KEY_ID=$KEY_ID AWS_SECRET_ACCESS_KEY=$SECRET
 server=(--endpoint-url "$LAMBDASERVER_URL" --region us-east-1)
-nl=$'\n'
 
 # InvokeWithResponseStream.
 expect "stream: stream-chunks" 0 "chunk 1${nl}chunk 2${nl}chunk 3" \
