@@ -456,7 +456,9 @@ async fn damaged_and_cut_frames_are_errors_after_what_came_before() {
             vec![Step::Chunk(bad_message), complete("{}"), Step::End],
             "message",
         ),
-        (vec![Step::Chunk(half), Step::Close], "broke off"),
+        (vec![Step::Chunk(half.clone()), Step::Close], "broke off"),
+        // The body ends cleanly, in the middle of a frame.
+        (vec![Step::Chunk(half), Step::End], "end"),
     ];
     for transport in TRANSPORTS {
         for (steps, what) in &cases {
