@@ -3,6 +3,12 @@
 //! and a cancellation future: when it completes first, the call stops at
 //! once (its connection is dropped, not drained) and the outcome is a
 //! `CancelledError` with what was received until then.
+//!
+//! The callback runs on the task that reads the answer (a thread of the
+//! runtime), between two reads: it must return promptly, as the C ABI's
+//! completion callbacks must. There is no backpressure: the stream is
+//! read as fast as it comes, and the chunks are also kept, joined, for
+//! the response's `payload`.
 
 use std::future::Future;
 use std::sync::Arc;
