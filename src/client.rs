@@ -1,6 +1,7 @@
 //! A Lambda client: validated configuration plus a backend (the transport
 //! and the SDK client) built on first use and shared by every client with
 //! the same configuration; it owns the invocation.
+//! (InvokeWithResponseStream and function URLs: `streaming.rs`.)
 //!
 //! k6 scripts create one client per VU; with a thousand VUs that is a
 //! thousand `new LambdaClient(...)` calls with one configuration. They all
@@ -26,8 +27,10 @@ use crate::network::Network;
 use crate::outcome::{Invoked, WireStats};
 use crate::request::{InvokeRequest, ValidRequest};
 use crate::response::InvocationResponse;
-use crate::transport::direct::Transport;
+use crate::transport::direct::{Transport, UrlSender};
 use crate::transport::sdk;
+
+mod streaming;
 
 /// What sends the invocations of one configuration: the SDK client, and
 /// the direct transport unless the configuration asks for the SDK.
@@ -36,6 +39,8 @@ struct Backend {
     pub sdk: aws_sdk_lambda::Client,
     /// The direct transport, unless the configuration asks for the SDK.
     pub direct: Option<Transport>,
+    /// Function URLs, whatever the transport.
+    pub url: UrlSender,
 }
 
 /// A backend, or why none could be set up (no region from the script or
@@ -158,6 +163,7 @@ async fn build_backend(config: &ClientConfig) -> BackendResult {
         .build();
     Ok(Backend {
         sdk: aws_sdk_lambda::Client::from_conf(sdk),
+        url: UrlSender::new(config, &region, &sdk_config)?,
         direct,
     })
 }

@@ -5,7 +5,6 @@ use std::error::Error as StdError;
 use std::io;
 
 use aws_sdk_lambda::error::SdkError;
-use aws_sdk_lambda::operation::invoke::InvokeError as SdkInvokeError;
 use aws_smithy_runtime_api::http::Response as HttpResponse;
 use serde::Serialize;
 
@@ -260,8 +259,13 @@ impl From<crate::config::ConfigError> for InvokeError {
     }
 }
 
-impl From<SdkError<SdkInvokeError, HttpResponse>> for InvokeError {
-    fn from(err: SdkError<SdkInvokeError, HttpResponse>) -> Self {
+/// Any operation's (Invoke, InvokeWithResponseStream): they fail alike
+/// before their answer.
+impl<E> From<SdkError<E, HttpResponse>> for InvokeError
+where
+    E: StdError + Send + Sync + 'static,
+{
+    fn from(err: SdkError<E, HttpResponse>) -> Self {
         match &err {
             SdkError::ServiceError(ctx) => {
                 let status = ctx.raw().status().as_u16();

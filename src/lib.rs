@@ -2,7 +2,8 @@
 //!
 //! The crate has two layers:
 //! - the core ([`config`], [`request`], [`client`], [`transport`], [`network`],
-//!   [`response`], [`outcome`], [`error`]),
+//!   [`response`], [`outcome`], [`error`]; [`stream`] for
+//!   InvokeWithResponseStream and function URLs),
 //!   plain async Rust on one process-wide tokio [`runtime`];
 //! - the C ABI in [`ffi`], which the Go shim of the k6 extension links
 //!   statically and which owns every `unsafe` pointer rule.
@@ -33,6 +34,7 @@ pub mod report;
 pub mod request;
 pub mod response;
 pub mod runtime;
+pub mod stream;
 pub mod transport;
 
 pub use client::Client;
@@ -42,3 +44,7 @@ pub use outcome::{Invoked, WireStats};
 pub use report::Report;
 pub use request::{InvocationType, InvokeRequest, LogType, ValidRequest};
 pub use response::InvocationResponse;
+pub use stream::{
+    StreamEvent, StreamResponse, StreamStats, Streamed, UrlRequest, UrlResponse,
+    ValidStreamRequest, ValidUrlRequest,
+};

@@ -9,6 +9,8 @@
 #   WATCH_URL         http://127.0.0.1:PORT of cargo lambda watch
 #   MOTO_URL          http://127.0.0.1:PORT of moto_server, after setup.py
 #   LAMBDASERVER_URL  http://127.0.0.1:PORT of tests/lambdaserver
+# tests/cli_stream_e2e.sh (--stream, --function-url) runs at the end, against
+# watch and lambdaserver.
 # A server whose URL is unset is skipped; at least one must be set.
 set -uo pipefail
 
@@ -137,5 +139,10 @@ if [ -n "$LAMBDASERVER_URL" ]; then
     add-numbers --data-ascii '{"x": 1, "y": 2}' \
     --invoke-address "${address%:*}" --invoke-port "${address##*:}"
 fi
+
+# --stream and --function-url (against lambdaserver and watch): their own
+# file, sharing `expect`.
+# shellcheck source=tests/cli_stream_e2e.sh
+. "$(dirname "$0")/cli_stream_e2e.sh"
 
 echo "cli_e2e.sh: all $checks checks passed"

@@ -12,6 +12,8 @@ mod json;
 mod output;
 #[path = "lambda_invoke/payload.rs"]
 mod payload;
+#[path = "lambda_invoke/stream.rs"]
+mod stream;
 #[path = "lambda_invoke/target.rs"]
 mod target;
 
@@ -22,7 +24,10 @@ use clap::error::ErrorKind as ClapErrorKind;
 use clap::{CommandFactory, Parser};
 use xk6_lambda::examples::example_names;
 use xk6_lambda::runtime::runtime;
-use xk6_lambda::{InvocationType, InvokeRequest, LogType, ValidRequest};
+use xk6_lambda::{
+    Client, InvocationType, InvokeRequest, LogType, UrlRequest, ValidRequest, ValidStreamRequest,
+    ValidUrlRequest,
+};
 
 use args::Cli;
 
@@ -49,15 +54,45 @@ fn main() -> ExitCode {
         return ExitCode::SUCCESS;
     }
     match prepare(&cli) {
-        Ok((client, request)) => {
-            let invoked = runtime().block_on(client.invoke(request));
+        Ok(prepared) => {
             let stdout = std::io::stdout();
-            let mut streams = output::Streams {
-                out_is_terminal: stdout.is_terminal(),
-                out: &mut stdout.lock(),
-                err: &mut std::io::stderr().lock(),
+            let out_is_terminal = stdout.is_terminal();
+            let mut out = stdout.lock();
+            let mut err = std::io::stderr().lock();
+            let code = match prepared {
+                Prepared::Invoke(client, request) => {
+                    let invoked = runtime().block_on(client.invoke(request));
+                    let mut streams = output::Streams {
+                        out_is_terminal,
+                        out: &mut out,
+                        err: &mut err,
+                    };
+                    output::report(&invoked, cli.output_format, &mut streams)
+                }
+                Prepared::Stream(client, request) => {
+                    // Chunks are written as they come, through stdout's
+                    // own lock: not held here meanwhile.
+                    drop(out);
+                    let mut out = std::io::stdout();
+                    let mut streams = output::Streams {
+                        out_is_terminal,
+                        out: &mut out,
+                        err: &mut err,
+                    };
+                    stream::invoke(&client, request, cli.output_format, &mut streams)
+                }
+                Prepared::Url(client, request) => {
+                    drop(out);
+                    let mut out = std::io::stdout();
+                    let mut streams = output::Streams {
+                        out_is_terminal,
+                        out: &mut out,
+                        err: &mut err,
+                    };
+                    stream::url(&client, request, cli.output_format, &mut streams)
+                }
             };
-            ExitCode::from(output::report(&invoked, cli.output_format, &mut streams))
+            ExitCode::from(code)
         }
         Err(Usage(message)) => {
             // Worded and laid out as clap's own usage errors.
@@ -69,9 +104,28 @@ fn main() -> ExitCode {
     }
 }
 
+/// What to send, checked, and the client to send it with.
+enum Prepared {
+    Invoke(Client, ValidRequest),
+    Stream(Client, ValidStreamRequest),
+    Url(Client, ValidUrlRequest),
+}
+
 /// Everything that can be checked before sending: the payload, the client
 /// context, the target and the options.
-fn prepare(cli: &Cli) -> Result<(xk6_lambda::Client, ValidRequest), Usage> {
+fn prepare(cli: &Cli) -> Result<Prepared, Usage> {
+    cli.check_combinations().map_err(Usage)?;
+    if let Some(url) = &cli.function_url {
+        let request = UrlRequest {
+            url: url.clone(),
+            method: cli.method.clone().unwrap_or_default(),
+            headers: payload::headers(cli)?,
+            body: payload::body(cli)?,
+        }
+        .into_valid()
+        .map_err(|e| Usage(e.message))?;
+        return Ok(Prepared::Url(target::url_client(cli, &request)?, request));
+    }
     let request = InvokeRequest {
         function_name: target::function_name(cli)?,
         payload: payload::payload(cli)?,
@@ -80,8 +134,12 @@ fn prepare(cli: &Cli) -> Result<(xk6_lambda::Client, ValidRequest), Usage> {
         client_context: payload::client_context(cli)?,
         qualifier: cli.qualifier.clone(),
     };
+    if cli.stream {
+        let request = ValidStreamRequest::new(request).map_err(|e| Usage(e.message))?;
+        return Ok(Prepared::Stream(target::client(cli)?, request));
+    }
     let request = request.into_valid().map_err(|e| Usage(e.message))?;
-    Ok((target::client(cli)?, request))
+    Ok(Prepared::Invoke(target::client(cli)?, request))
 }
 
 /// clap has checked the value against the same list: this cannot fail, but

@@ -17,6 +17,10 @@ mod request;
 mod response;
 mod retry;
 mod sigv4;
+// InvokeWithResponseStream and function URLs (new operations beside
+// Invoke's; the code is theirs, in these files).
+mod stream;
+mod url;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -30,6 +34,7 @@ use crate::request::InvokeRequest;
 use crate::response::InvocationResponse;
 
 pub use credentials::CredentialSource;
+pub use url::UrlSender;
 
 use crate::error::{classify_network, error_chain, find_source};
 use crate::network::pools::SendError;

@@ -9,3 +9,4 @@
 
 pub mod direct;
 pub mod sdk;
+pub(crate) mod sign;

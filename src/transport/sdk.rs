@@ -4,6 +4,9 @@
 //! client of `crate::network`, metered by `crate::metering::TrafficMeter`.
 
 pub(crate) mod retry;
+// InvokeWithResponseStream (its own file).
+mod stream;
+pub(crate) use stream::invoke_stream;
 
 use std::sync::Arc;
 

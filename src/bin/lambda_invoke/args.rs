@@ -10,7 +10,8 @@ use clap::{ArgGroup, Parser, ValueEnum};
 
 /// What `--help` says after the flags.
 const AFTER_HELP: &str = "\
-Payload: exactly one of --data-ascii, --data-file and --data-example.
+Payload: exactly one of --data-ascii, --data-file and --data-example (at
+most one with --function-url, whose body may be empty).
 
 Target: by default the local emulator at http://127.0.0.1:9000 (IPv4: it
 reaches `cargo lambda watch -A 127.0.0.1` and emulators listening on both;
@@ -31,6 +32,17 @@ Output (stdout):
             bytesSent, bytesReceived), or the error JSON when it failed
 --log-type Tail prints the decoded log to stderr, whatever the format.
 
+Streaming (--stream, --function-url): text prints each chunk as it arrives,
+flushed (nothing is added between chunks); response prints the whole
+answer as JSON at the end (statusCode, payload, chunks, payloadBytes,
+timeToFirstChunkNs, bytesSent, ...; for --function-url also headers);
+json is refused. stderr gets, at the end: `status 200, 3 chunks (24
+bytes), first chunk after 12.345 ms, 1003.210 ms in all` (the time to the
+first chunk and the whole are measured from the request's hand-over to
+the HTTP client), then the log with --log-type Tail (its REPORT line
+included). --timeout bounds the whole call, stream included: a stream that
+stalls ends there (exit 3).
+
 Exit codes:
   0  the function returned a payload
   1  the function failed (stderr: `errorType: errorMessage`), or its payload
@@ -39,6 +51,12 @@ Exit codes:
   3  the invocation failed: service error (stderr: the AWS error type and
      message), network error or timeout. `cargo lambda watch` reports a
      function error as HTTP 500: that is exit 3, named after the errorType.
+With --stream: 1 is InvokeComplete with an ErrorCode (stderr: `errorType:
+errorMessage` of its ErrorDetails; the chunks before it were printed); 3
+also a stream that breaks: damaged frames (bad CRCs, a frame over 16 MiB),
+a frame cut short, no InvokeComplete, an exception in the stream.
+With --function-url: 0 any HTTP status below 400, 1 from 400 (the body is
+printed all the same), 3 no answer (network error, timeout).
 
 Examples:
   lambda-invoke add-numbers --data-ascii '{\"x\": 1, \"y\": 2}'
@@ -48,6 +66,10 @@ Examples:
       --qualifier live --data-file event.json --output-format response
   lambda-invoke add-numbers --endpoint-url http://127.0.0.1:5000 \\
       --invocation-type Event --data-ascii '{\"x\": 1, \"y\": 2}'
+  lambda-invoke my-streaming-fn --stream --remote --data-ascii '{}'
+  lambda-invoke --function-url https://abc.lambda-url.eu-west-1.on.aws/items?id=1
+  lambda-invoke --function-url https://abc.lambda-url.eu-west-1.on.aws/items \\
+      -X PUT -H 'Content-Type: application/json' --data-file item.json
   lambda-invoke --list-examples";
 
 /// Invoke an AWS Lambda function once, through the same Rust core as
@@ -59,13 +81,13 @@ Examples:
     after_help = AFTER_HELP,
     group(ArgGroup::new("payload").args(["data_ascii", "data_file", "data_example"])),
     group(ArgGroup::new("client_context").args(["client_context_ascii", "client_context_file"])),
-    group(ArgGroup::new("remote_target").args(["remote", "endpoint_url"]).multiple(true)),
+    group(ArgGroup::new("remote_target").args(["remote", "endpoint_url", "function_url"]).multiple(true)),
 )]
 pub struct Cli {
     /// Function name, ARN or partial ARN, with an optional :QUALIFIER.
     /// Default for the local emulator: `_`, cargo lambda watch's name for a
     /// package's only function; required with --remote and --endpoint-url
-    #[arg(value_name = "FUNCTION")]
+    #[arg(value_name = "FUNCTION", conflicts_with = "function_url")]
     pub function: Option<String>,
 
     /// The payload, as given
@@ -209,6 +231,45 @@ pub struct Cli {
     )]
     pub retry_attempts: u32,
 
+    /// Call InvokeWithResponseStream: print each chunk as it arrives; the
+    /// status, chunk count, time to the first chunk and the log on stderr
+    /// at the end. RequestResponse or DryRun only
+    #[arg(long, help_heading = "Streaming")]
+    pub stream: bool,
+
+    /// Call this Lambda function URL instead (IAM auth: the request is
+    /// SigV4-signed for `lambda` with the AWS credentials, as --remote
+    /// finds them, and the region of --region, else of the URL's host
+    /// name, else as --remote finds it). The body, printed as it arrives,
+    /// is the answer; the payload flags give the request's body (none: an
+    /// empty body)
+    #[arg(
+        long,
+        value_name = "URL",
+        conflicts_with_all = [
+            "remote", "endpoint_url", "stream", "qualifier", "invocation_type", "log_type",
+            "client_context_ascii", "client_context_file",
+        ],
+        help_heading = "Streaming"
+    )]
+    pub function_url: Option<String>,
+
+    /// The method of the --function-url request [default: GET, or POST
+    /// with a payload flag]
+    #[arg(short = 'X', long, value_name = "METHOD", help_heading = "Streaming")]
+    pub method: Option<String>,
+
+    /// A header of the --function-url request, `NAME: VALUE`; repeatable.
+    /// Signed with the rest; Host, Authorization, X-Amz-Date and the like
+    /// are set by the signature and refused here
+    #[arg(
+        short = 'H',
+        long = "header",
+        value_name = "NAME:VALUE",
+        help_heading = "Streaming"
+    )]
+    pub headers: Vec<String>,
+
     /// What to print on stdout: text, json or response (see below)
     #[arg(
         short = 'o',
@@ -233,9 +294,32 @@ pub enum OutputFormat {
 }
 
 impl Cli {
-    /// True when the target is AWS or a given endpoint, not the emulator.
+    /// What clap cannot check: `requires` is waived when the required flag
+    /// conflicts with one given (`--method` beside a FUNCTION would pass).
+    pub fn check_combinations(&self) -> Result<(), String> {
+        if self.function_url.is_none() {
+            if self.method.is_some() {
+                return Err("--method is for --function-url requests".into());
+            }
+            if !self.headers.is_empty() {
+                return Err("--header is for --function-url requests".into());
+            }
+        }
+        if (self.stream || self.function_url.is_some()) && self.output_format == OutputFormat::Json
+        {
+            return Err(
+                "--output-format json cannot be used with --stream or --function-url, which print \
+                 the chunks as they arrive: use text, or response for the whole answer as JSON"
+                    .into(),
+            );
+        }
+        Ok(())
+    }
+
+    /// True when the target is AWS, a given endpoint or a function URL,
+    /// not the emulator.
     pub fn remote_style(&self) -> bool {
-        self.remote || self.endpoint_url.is_some()
+        self.remote || self.endpoint_url.is_some() || self.function_url.is_some()
     }
 }
 
@@ -316,5 +400,56 @@ mod tests {
         assert!(parse(&["-o", "JSON"]).is_ok());
         assert!(parse(&["--invocation-type", "event"]).is_err());
         assert!(parse(&["--retry-attempts", "11"]).is_err());
+        assert!(parse(&["--stream"]).is_ok());
+        assert!(parse(&["--stream", "--remote"]).is_ok());
+    }
+
+    #[test]
+    fn function_urls_take_their_own_flags_only() {
+        let parse = |args: &[&str]| {
+            let mut argv = vec![
+                "lambda-invoke",
+                "--function-url",
+                "https://x.lambda-url.us-east-1.on.aws/",
+            ];
+            argv.extend_from_slice(args);
+            Cli::try_parse_from(argv)
+        };
+        let cli = parse(&["-X", "PUT", "-H", "a: b", "--header", "c:d", "-A", "{}"]).unwrap();
+        assert_eq!(cli.method.as_deref(), Some("PUT"));
+        assert_eq!(cli.headers, ["a: b", "c:d"]);
+        assert!(cli.remote_style());
+        assert!(parse(&[]).is_ok(), "no payload: an empty body");
+        assert!(parse(&["--profile", "p", "--region", "eu-west-1"]).is_ok());
+        for conflicting in [
+            &["f"][..],
+            &["--remote"],
+            &["--endpoint-url", "http://x"],
+            &["--stream"],
+            &["--qualifier", "live"],
+            &["--invocation-type", "DryRun"],
+            &["--log-type", "Tail"],
+            &["--client-context-ascii", "{}"],
+            &["--invoke-port", "1"],
+        ] {
+            assert!(parse(conflicting).is_err(), "{conflicting:?}");
+        }
+        let plain = |args: &[&str]| {
+            let mut argv = vec!["lambda-invoke", "f", "-A", "{}"];
+            argv.extend_from_slice(args);
+            Cli::try_parse_from(argv)
+        };
+        let check = |argv: &[&str]| plain(argv).unwrap().check_combinations();
+        assert!(check(&[]).is_ok());
+        assert!(check(&["-X", "PUT"]).unwrap_err().contains("--method"));
+        assert!(check(&["-H", "a:b"]).unwrap_err().contains("--header"));
+        assert!(check(&["--stream", "-o", "json"])
+            .unwrap_err()
+            .contains("json"));
+        assert!(check(&["--stream", "-o", "response"]).is_ok());
+        assert!(parse(&["-o", "json"])
+            .unwrap()
+            .check_combinations()
+            .is_err());
     }
 }

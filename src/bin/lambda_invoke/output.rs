@@ -86,7 +86,7 @@ fn report_response(
 
 /// `errorType: errorMessage` from the runtime's error payload; else, as
 /// k6-jslib-aws words it, `Unhandled: <payload>`.
-fn function_error_line(kind: &str, payload: &str) -> String {
+pub fn function_error_line(kind: &str, payload: &str) -> String {
     let parsed: Option<serde_json::Value> = serde_json::from_str(payload).ok();
     let field = |name: &str| {
         parsed
@@ -103,7 +103,7 @@ fn function_error_line(kind: &str, payload: &str) -> String {
     }
 }
 
-fn report_error(error: &InvokeError, streams: &mut Streams<'_>) -> u8 {
+pub fn report_error(error: &InvokeError, streams: &mut Streams<'_>) -> u8 {
     if error.kind == ErrorKind::Validation {
         // Refused before sending: an argument's fault.
         let _ = writeln!(streams.err, "error: {}", error.message);

@@ -35,6 +35,30 @@ pub fn payload(cli: &Cli) -> Result<Vec<u8>, Usage> {
     ))
 }
 
+/// The body of a function URL request: the payload flag's, or empty
+/// without one.
+pub fn body(cli: &Cli) -> Result<Vec<u8>, Usage> {
+    if cli.data_ascii.is_none() && cli.data_file.is_none() && cli.data_example.is_none() {
+        return Ok(Vec::new());
+    }
+    payload(cli)
+}
+
+/// `--header 'Name: value'` as (name, value).
+pub fn headers(cli: &Cli) -> Result<Vec<(String, String)>, Usage> {
+    cli.headers
+        .iter()
+        .map(|header| match header.split_once(':') {
+            Some((name, value)) if !name.trim().is_empty() => {
+                Ok((name.trim().to_owned(), value.trim().to_owned()))
+            }
+            _ => Err(Usage(format!(
+                "--header `{header}`: expected NAME:VALUE (for example `Content-Type: application/json`)"
+            ))),
+        })
+        .collect()
+}
+
 /// The client context, checked to be JSON and base64-encoded for the
 /// `X-Amz-Client-Context` header, within Lambda's size limit.
 pub fn client_context(cli: &Cli) -> Result<Option<String>, Usage> {

@@ -7,7 +7,7 @@ use aws_config::environment::region::EnvironmentVariableRegionProvider;
 use aws_config::meta::region::ProvideRegion;
 use aws_config::profile::ProfileFileRegionProvider;
 use xk6_lambda::runtime::runtime;
-use xk6_lambda::{Client, ClientConfig};
+use xk6_lambda::{Client, ClientConfig, ValidUrlRequest};
 
 use crate::args::Cli;
 use crate::Usage;
@@ -55,6 +55,26 @@ pub fn client(cli: &Cli) -> Result<Client, Usage> {
             secret_access_key: Some(LOCAL_SECRET_ACCESS_KEY.into()),
             ..base
         }
+    };
+    Client::new(config).map_err(|e| Usage(e.message))
+}
+
+/// The client for a function URL: the AWS chain's credentials (or
+/// --profile's), and the region of --region, else of the URL's host name
+/// (`<id>.lambda-url.<region>.on.aws`: the signature must name it), else
+/// as --remote finds it. Does no network I/O.
+pub fn url_client(cli: &Cli, request: &ValidUrlRequest) -> Result<Client, Usage> {
+    let region = match (&cli.region, request.url_region()) {
+        (Some(region), _) => region.clone(),
+        (None, Some(region)) => region.to_owned(),
+        (None, None) => remote_region(cli)?,
+    };
+    let config = ClientConfig {
+        region,
+        profile: cli.profile.clone(),
+        timeout_ms: Some(u64::try_from(cli.timeout.as_millis()).unwrap_or(u64::MAX)),
+        max_attempts: Some(cli.retry_attempts),
+        ..Default::default()
     };
     Client::new(config).map_err(|e| Usage(e.message))
 }

@@ -25,6 +25,8 @@ const USER_AGENT_VALUE: &str = concat!("xk6-lambda/", env!("CARGO_PKG_VERSION"))
 /// Where requests go: `scheme://authority[/prefix]`, parsed once per client.
 #[derive(Debug, Clone)]
 pub struct Endpoint {
+    /// `scheme://authority[/prefix]`
+    base: String,
     /// `scheme://authority`
     origin: String,
     /// The endpoint's own path, without its trailing slash ("" for none).
@@ -46,10 +48,22 @@ impl Endpoint {
         let host = authority.as_str().rsplit('@').next().unwrap_or_default();
         let prefix = uri.path().trim_end_matches('/');
         Ok(Self {
+            base: format!("{scheme}://{host}{prefix}"),
             origin: format!("{scheme}://{host}"),
             prefix: prefix.to_owned(),
             host: HeaderValue::from_str(host).map_err(|_| bad("invalid host"))?,
         })
+    }
+
+    /// `scheme://authority[/prefix]`, for the other operations' URIs
+    /// (InvokeWithResponseStream: `super::stream`).
+    pub(super) fn base(&self) -> &str {
+        &self.base
+    }
+
+    /// The Host header's value.
+    pub(super) fn host(&self) -> &str {
+        self.host.to_str().unwrap_or_default()
     }
 }
 

@@ -35,7 +35,7 @@ where
     }
 }
 
-fn retryable(error: &InvokeError) -> bool {
+pub(super) fn retryable(error: &InvokeError) -> bool {
     match error.kind {
         ErrorKind::Network => !error.not_retryable,
         ErrorKind::Service => matches!(error.status_code, Some(429 | 500 | 502 | 503 | 504)),
@@ -43,7 +43,7 @@ fn retryable(error: &InvokeError) -> bool {
     }
 }
 
-fn backoff(attempt: u32, retry_after_seconds: Option<u64>) -> Duration {
+pub(super) fn backoff(attempt: u32, retry_after_seconds: Option<u64>) -> Duration {
     if let Some(seconds) = retry_after_seconds {
         return Duration::from_secs(seconds).min(CAP);
     }

@@ -1,0 +1,161 @@
+//! InvokeWithResponseStream on the direct transport: Invoke's request
+//! (same validation, headers and signature) on the streaming path
+//! (`POST /2021-11-15/functions/{name}/response-streaming-invocations`),
+//! its event stream read as it arrives (`crate::stream::read`).
+//!
+//! Retries follow `maxAttempts` as Invoke's do (throttling, 5xx, network
+//! errors), and never once a 2xx answer has begun: the function is
+//! running, and chunks may have been handed out already. The client's
+//! `timeout` bounds the whole call, the stream to its InvokeComplete
+//! included: a stream that stalls ends there (k6's 1050).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use http::header::{HeaderName, HeaderValue};
+use http::Method;
+use hyper::body::Incoming;
+use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
+
+use super::{is_parse_error, retry, Transport};
+use crate::error::{classify_network, error_chain, k6_code, InvokeError};
+use crate::metering::{MeteredBody, Traffic};
+use crate::network::pools::SendError;
+use crate::network::Network;
+use crate::request::{InvocationType, InvokeRequest, LogType};
+use crate::stream::{read, Progress, StreamResponse};
+use crate::transport::sign::{sign, ToSign};
+
+/// As `request::LABEL`: RFC 3986 unreserved characters stay.
+const LABEL: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~');
+
+impl Transport {
+    /// One InvokeWithResponseStream call, retries included, bounded by the
+    /// client's timeout; chunks go to `progress` as they are decoded.
+    pub(crate) async fn invoke_stream(
+        &self,
+        mut request: InvokeRequest,
+        traffic: &Arc<Traffic>,
+        progress: &mut Progress<'_>,
+    ) -> Result<StreamResponse, InvokeError> {
+        let body = Bytes::from(std::mem::take(&mut request.payload));
+        let attempts = async {
+            let mut made = 1;
+            loop {
+                let result = self
+                    .stream_attempt(&request, &body, traffic, progress)
+                    .await;
+                match result {
+                    Err(error)
+                        if made < self.max_attempts
+                            && !progress.began
+                            && retry::retryable(&error) =>
+                    {
+                        tokio::time::sleep(retry::backoff(made, error.retry_after_seconds)).await;
+                        made += 1;
+                    }
+                    other => break other,
+                }
+            }
+        };
+        let result = tokio::time::timeout(self.timeout, attempts).await;
+        result.unwrap_or_else(|_| Err(timed_out(self.timeout, progress)))
+    }
+
+    async fn stream_attempt(
+        &self,
+        request: &InvokeRequest,
+        body: &Bytes,
+        traffic: &Arc<Traffic>,
+        progress: &mut Progress<'_>,
+    ) -> Result<StreamResponse, InvokeError> {
+        let identity = self.credentials.identity().await?;
+        let base = self.endpoint.base();
+        let mut uri = String::with_capacity(base.len() + request.function_name.len() + 96);
+        uri.push_str(base);
+        uri.push_str("/2021-11-15/functions/");
+        uri.extend(utf8_percent_encode(&request.function_name, LABEL));
+        uri.push_str("/response-streaming-invocations");
+        if let Some(qualifier) = &request.qualifier {
+            uri.push_str("?Qualifier=");
+            uri.extend(utf8_percent_encode(qualifier, LABEL));
+        }
+        let mut headers: Vec<(HeaderName, HeaderValue)> = Vec::with_capacity(4);
+        headers.push((
+            http::header::CONTENT_TYPE,
+            HeaderValue::from_static("application/octet-stream"),
+        ));
+        if request.invocation_type != InvocationType::RequestResponse {
+            headers.push((
+                HeaderName::from_static("x-amz-invocation-type"),
+                HeaderValue::from_static(request.invocation_type.as_str()),
+            ));
+        }
+        if request.log_type == LogType::Tail {
+            headers.push((
+                HeaderName::from_static("x-amz-log-type"),
+                HeaderValue::from_static("Tail"),
+            ));
+        }
+        if let Some(context) = &request.client_context {
+            let value = HeaderValue::from_str(context).map_err(|_| {
+                InvokeError::validation("clientContext", "clientContext must be base64 text")
+            })?;
+            headers.push((HeaderName::from_static("x-amz-client-context"), value));
+        }
+        let signed = sign(
+            &ToSign {
+                method: &Method::POST,
+                uri: &uri,
+                host: self.endpoint.host(),
+                headers: &headers,
+                body,
+                content_sha256: false,
+            },
+            &self.region,
+            &identity,
+        )?;
+        let request = signed
+            .request
+            .map(|()| MeteredBody::new(body.clone(), signed.head_len, Arc::clone(traffic)));
+        traffic.mark_attempt();
+        let answer = send(&self.network, request).await?;
+        read::event_stream(answer, traffic, progress).await
+    }
+}
+
+/// Sends a request through the policy's pools, with invoke's error
+/// mapping (`Transport::attempt`).
+pub(super) async fn send(
+    network: &Network,
+    request: http::Request<MeteredBody>,
+) -> Result<http::Response<Incoming>, InvokeError> {
+    match network.direct_pools().send(network, request).await {
+        Ok(answer) => Ok(answer),
+        Err(SendError::Config(e)) => Err(e.into()),
+        Err(SendError::Http(e)) => {
+            let mut error = classify_network(&e, error_chain(&e));
+            error.not_retryable |= is_parse_error(&e);
+            Err(error)
+        }
+    }
+}
+
+/// The client's timeout passed: before the answer, or in the middle of
+/// the stream.
+pub(super) fn timed_out(timeout: Duration, progress: &Progress<'_>) -> InvokeError {
+    InvokeError::network(
+        "GeneralError",
+        k6_code::REQUEST_TIMEOUT,
+        format!(
+            "request timeout: the answer did not end within {timeout:?} (the client's timeout \
+             option, which bounds the whole call, the stream included); it stopped {}",
+            progress.so_far()
+        ),
+    )
+}
