@@ -323,17 +323,15 @@ fn bad_arguments_get_status_codes_not_crashes() {
     assert_nothing_live();
 }
 
-#[test]
-fn queued_invocations_complete_once_each_in_batches() {
-    let _serial = TEST_LOCK.lock().unwrap_or_else(|e| e.into_inner());
-    let endpoint = serve(OK_RESPONSE, Duration::ZERO);
-    let client = client(&endpoint);
-    let queue = lambda_completion_queue_new();
-    assert!(!queue.is_null());
-    let request = Request::new("add-numbers");
+/// Starts one queued invocation of `request` per user data in `ids`.
+fn start_queued(
+    client: *mut LambdaClient,
+    request: &Request,
+    queue: *mut LambdaCompletionQueue,
+    ids: std::ops::RangeInclusive<usize>,
+) -> Vec<*mut LambdaInvocation> {
     let raw = request.raw();
-    let mut invocations = Vec::new();
-    for user_data in 1..=20usize {
+    ids.map(|user_data| {
         let mut invocation = ptr::null_mut();
         let status = unsafe {
             lambda_client_invoke_queued(
@@ -346,8 +344,20 @@ fn queued_invocations_complete_once_each_in_batches() {
             )
         };
         assert_eq!(status, LambdaStatus::Ok);
-        invocations.push(invocation);
-    }
+        invocation
+    })
+    .collect()
+}
+
+#[test]
+fn queued_invocations_complete_once_each_in_batches() {
+    let _serial = TEST_LOCK.lock().unwrap_or_else(|e| e.into_inner());
+    let endpoint = serve(OK_RESPONSE, Duration::ZERO);
+    let client = client(&endpoint);
+    let queue = lambda_completion_queue_new();
+    assert!(!queue.is_null());
+    let request = Request::new("add-numbers");
+    let invocations = start_queued(client, &request, queue, 1..=20);
     let mut seen = Vec::new();
     let mut batch: Vec<LambdaCompletion> = (0..8).map(|_| LambdaCompletion::EMPTY).collect();
     let wait_ms = patient(Duration::from_secs(5)).as_millis() as u32;
@@ -421,23 +431,7 @@ fn wake_descriptor_signals_completions_to_take() {
     );
 
     let request = Request::new("add-numbers");
-    let raw = request.raw();
-    let mut invocations = Vec::new();
-    for user_data in 1..=10usize {
-        let mut invocation = ptr::null_mut();
-        let status = unsafe {
-            lambda_client_invoke_queued(
-                client,
-                raw.ptr(),
-                queue,
-                user_data,
-                &mut invocation,
-                ptr::null_mut(),
-            )
-        };
-        assert_eq!(status, LambdaStatus::Ok);
-        invocations.push(invocation);
-    }
+    let mut invocations = start_queued(client, &request, queue, 1..=10);
     let mut seen = Vec::new();
     while seen.len() < 10 {
         assert!(
@@ -469,19 +463,7 @@ fn wake_descriptor_signals_completions_to_take() {
 
     // The caller's descriptor is a copy: closing it leaves the queue's.
     unsafe { libc::close(fd) };
-    let mut invocation = ptr::null_mut();
-    let status = unsafe {
-        lambda_client_invoke_queued(
-            client,
-            raw.ptr(),
-            queue,
-            11,
-            &mut invocation,
-            ptr::null_mut(),
-        )
-    };
-    assert_eq!(status, LambdaStatus::Ok);
-    invocations.push(invocation);
+    invocations.extend(start_queued(client, &request, queue, 11..=11));
     let wait_ms = patient(Duration::from_secs(5)).as_millis() as u32;
     let n = unsafe { lambda_completion_queue_wait(queue, batch.as_mut_ptr(), 1, wait_ms) };
     assert_eq!((n, batch[0].user_data), (1, 11));

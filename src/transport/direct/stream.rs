@@ -18,7 +18,7 @@ use http::Method;
 use hyper::body::Incoming;
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 
-use super::{is_parse_error, retry, Transport};
+use super::{is_parse_error, Transport};
 use crate::error::{classify_network, error_chain, k6_code, InvokeError};
 use crate::metering::{MeteredBody, Traffic};
 use crate::network::pools::SendError;
@@ -34,6 +34,41 @@ const LABEL: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'.')
     .remove(b'~');
 
+/// Makes attempts (`$attempt`, an expression giving the attempt's future,
+/// re-evaluated each time) until one succeeds or fails for good, within the
+/// transport's timeout: the retries of Invoke (`max_attempts`; throttling,
+/// 5xx and network errors), never once an answer began, since its chunks
+/// may have been handed out already.
+///
+/// A macro, not a function: each attempt borrows `$progress` mutably and
+/// the check after it reads it, which a function taking the attempt as a
+/// closure cannot express with a future that stays `Send`.
+macro_rules! with_retries {
+    ($transport:expr, $progress:ident, $attempt:expr) => {{
+        let (max_attempts, timeout) = ($transport.max_attempts, $transport.timeout);
+        let attempts = async {
+            let mut made = 1;
+            loop {
+                match $attempt.await {
+                    Err(error)
+                        if made < max_attempts
+                            && !$progress.began
+                            && super::retry::retryable(&error) =>
+                    {
+                        let pause = super::retry::backoff(made, error.retry_after_seconds);
+                        tokio::time::sleep(pause).await;
+                        made += 1;
+                    }
+                    other => break other,
+                }
+            }
+        };
+        let result = tokio::time::timeout(timeout, attempts).await;
+        result.unwrap_or_else(|_| Err(super::stream::timed_out(timeout, $progress)))
+    }};
+}
+pub(super) use with_retries;
+
 impl Transport {
     /// One InvokeWithResponseStream call, retries included, bounded by the
     /// client's timeout; chunks go to `progress` as they are decoded.
@@ -44,27 +79,11 @@ impl Transport {
         progress: &mut Progress<'_>,
     ) -> Result<StreamResponse, InvokeError> {
         let body = Bytes::from(std::mem::take(&mut request.payload));
-        let attempts = async {
-            let mut made = 1;
-            loop {
-                let result = self
-                    .stream_attempt(&request, &body, traffic, progress)
-                    .await;
-                match result {
-                    Err(error)
-                        if made < self.max_attempts
-                            && !progress.began
-                            && retry::retryable(&error) =>
-                    {
-                        tokio::time::sleep(retry::backoff(made, error.retry_after_seconds)).await;
-                        made += 1;
-                    }
-                    other => break other,
-                }
-            }
-        };
-        let result = tokio::time::timeout(self.timeout, attempts).await;
-        result.unwrap_or_else(|_| Err(timed_out(self.timeout, progress)))
+        with_retries!(
+            self,
+            progress,
+            self.stream_attempt(&request, &body, traffic, progress)
+        )
     }
 
     async fn stream_attempt(

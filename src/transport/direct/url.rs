@@ -10,8 +10,8 @@ use std::time::Duration;
 
 use aws_config::SdkConfig;
 
-use super::stream::{send, timed_out};
-use super::{retry, CredentialSource};
+use super::stream::{send, with_retries};
+use super::CredentialSource;
 use crate::config::ClientConfig;
 use crate::error::InvokeError;
 use crate::metering::{MeteredBody, Traffic};
@@ -59,25 +59,7 @@ impl UrlSender {
         traffic: &Arc<Traffic>,
         progress: &mut Progress<'_>,
     ) -> Result<UrlResponse, InvokeError> {
-        let attempts = async {
-            let mut made = 1;
-            loop {
-                let result = self.attempt(request, traffic, progress).await;
-                match result {
-                    Err(error)
-                        if made < self.max_attempts
-                            && !progress.began
-                            && retry::retryable(&error) =>
-                    {
-                        tokio::time::sleep(retry::backoff(made, error.retry_after_seconds)).await;
-                        made += 1;
-                    }
-                    other => break other,
-                }
-            }
-        };
-        let result = tokio::time::timeout(self.timeout, attempts).await;
-        result.unwrap_or_else(|_| Err(timed_out(self.timeout, progress)))
+        with_retries!(self, progress, self.attempt(request, traffic, progress))
     }
 
     async fn attempt(
