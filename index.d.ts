@@ -59,6 +59,25 @@ export class AWSConfig {
 /** How invocations are sent. */
 export type Transport = 'direct' | 'sdk';
 
+/** A function's instruction set architecture, as Lambda names it. */
+export type Architecture = 'x86_64' | 'arm64';
+
+/**
+ * The prices `lambda_cost_usd` counts with. An invocation with a REPORT
+ * (`logType: 'Tail'`) costs `billedDurationMs / 1000 × memorySizeMB / 1024
+ * × usdPerGbSecond + usdPerMillionRequests / 1e6` (AWS bills memory as
+ * MB/1024 GB). The defaults are us-east-1's on-demand prices, first pricing
+ * tier, without the free tier. Each price is a finite number, 0 or more.
+ */
+export interface Pricing {
+  /** Whose default prices: `'x86_64'` (default) or `'arm64'`. */
+  architecture?: Architecture;
+  /** USD per GB-second of billed duration. Default 0.0000166667 (x86_64), 0.0000133334 (arm64). */
+  usdPerGbSecond?: number;
+  /** USD per million requests. Default 0.20. */
+  usdPerMillionRequests?: number;
+}
+
 /** The second argument of `new LambdaClient`. */
 export interface LambdaClientOptions {
   /** Bound on one invocation, retries included: milliseconds, or a duration string (`'30s'`). Default 60 s. */
@@ -75,6 +94,12 @@ export interface LambdaClientOptions {
    * dual-stack endpoints). Both report alike.
    */
   transport?: Transport;
+  /**
+   * The prices of the `lambda_cost_usd` metric (what the test cost, from
+   * each invocation's REPORT): an architecture's defaults, and any price
+   * given instead of its default.
+   */
+  pricing?: Pricing;
 }
 
 /** `RequestResponse` (default, 200), `Event` (asynchronous, 202) or `DryRun` (204). */
@@ -128,7 +153,9 @@ export interface InvocationResponse {
 export class LambdaClient {
   /**
    * @throws {TypeError} when `awsConfig` is not an object, or an option is unknown or invalid.
-   * @throws {InvalidAWSConfigError} when the configuration is invalid.
+   * @throws {InvalidAWSConfigError} when the configuration is invalid, or
+   * an option's value cannot be (an unknown transport or architecture, a
+   * negative or infinite price).
    */
   constructor(awsConfig: AWSConfig | AWSConfigOptions, options?: LambdaClientOptions);
   /**

@@ -16,13 +16,16 @@ import (
 type lambdaClient struct {
 	mi     *ModuleInstance
 	config *clientConfig
+	// pricing prices the invocations' REPORTs (lambda_cost_usd).
+	pricing pricing
 	// native is made at the first invoke, with the VU's network options
 	// (blacklistIPs, hosts, dns, TLS, localIPs): they are known only once
 	// the init context is over. Only the VU's goroutine touches it.
 	native *native.Client
 }
 
-// newLambdaClient is `new LambdaClient(awsConfig[, {timeout, maxAttempts}])`.
+// newLambdaClient is `new LambdaClient(awsConfig[, {timeout, maxAttempts,
+// transport, pricing}])`.
 // It validates and creates the native client; no I/O happens until the
 // first invoke.
 func (mi *ModuleInstance) newLambdaClient(call sobek.ConstructorCall) *sobek.Object {
@@ -36,13 +39,19 @@ func (mi *ModuleInstance) newLambdaClient(call sobek.ConstructorCall) *sobek.Obj
 	if err != nil {
 		panic(mi.errors.invalidConfig("invalid AWS configuration: " + err.Error()))
 	}
-	if err := readClientOptions(call.Argument(1), cfg); err != nil {
+	prices, err := readClientOptions(call.Argument(1), cfg)
+	var invalid *invalidOptionError
+	switch {
+	case errors.As(err, &invalid):
+		// A value that cannot be, as the library refuses one (below).
+		panic(mi.errors.invalidConfig(invalid.message))
+	case err != nil:
 		panic(rt.NewTypeError("LambdaClient: " + err.Error()))
 	}
 	if rej := native.ValidateConfig(cfg.json()); rej != nil {
 		panic(mi.errors.fromOutcome(rej.Decode()))
 	}
-	client := &lambdaClient{mi: mi, config: cfg}
+	client := &lambdaClient{mi: mi, config: cfg, pricing: prices}
 	_ = call.This.Set("invoke", client.invoke)
 	return nil
 }
@@ -168,6 +177,6 @@ func (c *lambdaClient) emitMetrics(ctx context.Context, state *lib.State, key *s
 	if !o.OnWire() || (o.Error != nil && o.Error.Kind == native.KindCancelled) {
 		return
 	}
-	samples := c.mi.metrics.invocationSamples(state.BuiltinMetrics, key, o)
+	samples := c.mi.metrics.invocationSamples(state.BuiltinMetrics, key, o, c.pricing)
 	metrics.PushIfNotDone(ctx, state.Samples, samples)
 }

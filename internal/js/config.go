@@ -114,40 +114,49 @@ func readClientConfig(value sobek.Value) (*clientConfig, error) {
 }
 
 // readClientOptions reads LambdaClient's second argument: `timeout` (ms,
-// or a duration string such as "30s"), `maxAttempts` and `transport`.
-func readClientOptions(value sobek.Value, cfg *clientConfig) error {
+// or a duration string such as "30s"), `maxAttempts` and `transport` into
+// cfg (what the library takes), and `pricing`, which stays in Go (the
+// lambda_cost_usd Counter's prices): the architecture's defaults when it
+// is not given. A value that cannot be is an *invalidOptionError.
+func readClientOptions(value sobek.Value, cfg *clientConfig) (pricing, error) {
+	prices := defaultPricing()
 	if value == nil || sobek.IsUndefined(value) || sobek.IsNull(value) {
-		return nil
+		return prices, nil
 	}
 	obj, ok := value.(*sobek.Object)
 	if !ok {
-		return fmt.Errorf("LambdaClient options must be an object, got %s", describe(value))
+		return pricing{}, fmt.Errorf("LambdaClient options must be an object, got %s", describe(value))
 	}
 	for _, key := range obj.Keys() {
 		switch key {
 		case "timeout":
 			ms, err := durationMillis(obj.Get(key))
 			if err != nil {
-				return err
+				return pricing{}, err
 			}
 			cfg.TimeoutMs = &ms
 		case "maxAttempts":
 			n, ok := obj.Get(key).Export().(int64)
 			if !ok {
-				return fmt.Errorf("maxAttempts must be a whole number, got %s", describe(obj.Get(key)))
+				return pricing{}, fmt.Errorf("maxAttempts must be a whole number, got %s", describe(obj.Get(key)))
 			}
 			cfg.MaxAttempts = &n
 		case "transport":
 			s, ok := obj.Get(key).Export().(string)
 			if !ok {
-				return fmt.Errorf("transport must be 'direct' or 'sdk', got %s", describe(obj.Get(key)))
+				return pricing{}, fmt.Errorf("transport must be 'direct' or 'sdk', got %s", describe(obj.Get(key)))
 			}
 			cfg.Transport = &s
+		case "pricing":
+			var err error
+			if prices, err = readPricing(obj.Get(key)); err != nil {
+				return pricing{}, err
+			}
 		default:
-			return fmt.Errorf("unknown LambdaClient option %q; known options: timeout, maxAttempts, transport", key)
+			return pricing{}, fmt.Errorf("unknown LambdaClient option %q; known options: timeout, maxAttempts, transport, pricing", key)
 		}
 	}
-	return nil
+	return prices, nil
 }
 
 func durationMillis(value sobek.Value) (int64, error) {

@@ -14,6 +14,7 @@ package js
 
 import (
 	"encoding/json"
+	"math"
 	"runtime/debug"
 	"strings"
 	"sync"
@@ -263,6 +264,9 @@ func FuzzReadClientConfig(f *testing.F) {
 		{`{"get region":"us-east-1","throw accessKeyId":1}`, `{"timeout":"-1s"}`},
 		{`"us-east-1"`, `{"retries":1}`},
 		{`{"region":"us-east-1","endpoint":{"$":"date"}}`, `{"timeout":{"$":"nan"},"maxAttempts":0}`},
+		{`{"region":"us-east-1"}`, `{"pricing":{"architecture":"arm64","usdPerGbSecond":0.00001,"usdPerMillionRequests":0}}`},
+		{`{"region":"us-east-1"}`, `{"pricing":{"usdPerGbSecond":{"$":"nan"},"usdPerMillionRequests":-1}}`},
+		{`{"region":"us-east-1"}`, `{"pricing":{"architecture":"ARM64","extra":1}}`},
 	} {
 		f.Add(seed[0], seed[1])
 	}
@@ -282,7 +286,8 @@ func FuzzReadClientConfig(f *testing.F) {
 				return
 			}
 			checkConfigJSON(t, cfg.json())
-			if callReader(t, "readClientOptions", func() { err = readClientOptions(optionsValue, cfg) }) {
+			var prices pricing
+			if callReader(t, "readClientOptions", func() { prices, err = readClientOptions(optionsValue, cfg) }) {
 				return
 			}
 			if err != nil {
@@ -290,6 +295,12 @@ func FuzzReadClientConfig(f *testing.F) {
 					t.Fatal("readClientOptions: an empty error")
 				}
 				return
+			}
+			// Accepted prices give a cost a Counter can take.
+			for _, n := range []float64{prices.usdPerGbSecond, prices.usdPerMillionRequests} {
+				if math.IsNaN(n) || math.IsInf(n, 0) || n < 0 {
+					t.Fatalf("readClientOptions accepted the prices %+v from %s", prices, options)
+				}
 			}
 			data := cfg.json()
 			checkConfigJSON(t, data)

@@ -25,6 +25,9 @@ type lambdaMetrics struct {
 	initDuration   *metrics.Metric // Trend, time (cold starts only)
 	maxMemoryUsed  *metrics.Metric // Trend, data (bytes)
 	coldStarts     *metrics.Metric // Rate: REPORTs with an Init Duration
+	// What the invocations cost, USD, from the REPORT and the client's
+	// pricing: only invocations with a REPORT (see pricing.cost).
+	cost *metrics.Metric // Counter
 }
 
 var (
@@ -59,6 +62,7 @@ func registerMetrics(registry *metrics.Registry) (*lambdaMetrics, error) {
 		{&m.initDuration, "lambda_init_duration", metrics.Trend, metrics.Time},
 		{&m.maxMemoryUsed, "lambda_max_memory_used", metrics.Trend, metrics.Data},
 		{&m.coldStarts, "lambda_cold_starts", metrics.Rate, metrics.Default},
+		{&m.cost, "lambda_cost_usd", metrics.Counter, metrics.Default},
 	} {
 		if *def.dst, err = registry.NewMetric(def.name, def.typ, def.value); err != nil {
 			return nil, err
@@ -118,8 +122,11 @@ func newSampleKey(req *invocation, base metrics.TagsAndMeta) *sampleKey {
 }
 
 // invocationSamples turns an invocation that reached the network into k6
-// samples, timed as the library measured it.
-func (m *lambdaMetrics) invocationSamples(builtin *metrics.BuiltinMetrics, key *sampleKey, o *native.Outcome) metrics.Samples {
+// samples, timed as the library measured it; prices are its client's, for
+// lambda_cost_usd.
+func (m *lambdaMetrics) invocationSamples(
+	builtin *metrics.BuiltinMetrics, key *sampleKey, o *native.Outcome, prices pricing,
+) metrics.Samples {
 	tags := key.base.Tags.
 		With("function", key.functionName).
 		With("qualifier", key.qualifier).
@@ -141,9 +148,9 @@ func (m *lambdaMetrics) invocationSamples(builtin *metrics.BuiltinMetrics, key *
 		tags = tags.With(key, value)
 	}
 
-	// Sized for the most an invocation emits (11), so that appending
+	// Sized for the most an invocation emits (12), so that appending
 	// never grows it.
-	set := &sampleSet{tags: tags, meta: key.base.Metadata, at: o.End(), samples: make(metrics.Samples, 0, 11)}
+	set := &sampleSet{tags: tags, meta: key.base.Metadata, at: o.End(), samples: make(metrics.Samples, 0, 12)}
 	set.add(m.invocations, 1)
 	set.add(m.duration, metrics.D(o.Duration()))
 	set.add(m.failed, boolValue(failed))
@@ -158,6 +165,10 @@ func (m *lambdaMetrics) invocationSamples(builtin *metrics.BuiltinMetrics, key *
 		if r.InitDurationMs != nil {
 			set.add(m.initDuration, *r.InitDurationMs)
 		}
+		// Only with a REPORT: without one (no Tail log, Event, DryRun,
+		// an error without a log) nothing says what was billed, and the
+		// Counter undercounts rather than guesses.
+		set.add(m.cost, prices.cost(r))
 	}
 	if builtin != nil {
 		set.add(builtin.DataSent, float64(o.BytesSent))

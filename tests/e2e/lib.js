@@ -19,9 +19,10 @@ export const TEST_KEYS = {
   secretAccessKey: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
 };
 
-export function client(endpoint = __ENV.LAMBDA_ENDPOINT) {
+// A client of the endpoint under test; `options` are LambdaClient's.
+export function client(endpoint = __ENV.LAMBDA_ENDPOINT, options = undefined) {
   if (!endpoint) throw new Error('set LAMBDA_ENDPOINT');
-  return new LambdaClient(new AWSConfig({ region: 'us-east-1', endpoint, ...TEST_KEYS }));
+  return new LambdaClient(new AWSConfig({ region: 'us-east-1', endpoint, ...TEST_KEYS }), options);
 }
 
 // Checks `error` (null: nothing was thrown) against the predicates in

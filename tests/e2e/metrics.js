@@ -1,22 +1,54 @@
 // Metrics of every invocation, for run_metrics.sh, which checks the JSON
 // output (--out json) against what the test server counted.
 // FAIL_EVERY=N makes every Nth iteration call a failing function.
+// THRESHOLD_ONLY=1 runs the metrics scenario alone, for its exit code.
 import http from 'k6/http';
 import { client, verify, strictThresholds } from './lib.js';
 
 const ITERATIONS = 60;
 const FAIL_EVERY = Number(__ENV.FAIL_EVERY || 0);
 
+const lambda = client();
+const armLambda = client(undefined, { pricing: { architecture: 'arm64' } });
+// Round figures, far from the defaults, so that a price mixed up shows.
+const customLambda = client(undefined, { pricing: { usdPerGbSecond: 0.0001, usdPerMillionRequests: 2 } });
+
+// The cost scenario's invocations, one each, tagged cost_case: check_metrics.py
+// knows each case's prices, and which have a REPORT (so a lambda_cost_usd
+// sample). The first call of each function has the log, so that its cold
+// start is seen.
+const COST_CASES = [
+  { label: 'text-x86', client: lambda, fn: 'add-numbers', options: { logType: 'Tail' }, report: true },
+  { label: 'json-x86', client: lambda, fn: 'json-log', options: { logType: 'Tail' }, report: true },
+  { label: 'text-arm', client: armLambda, fn: 'add-numbers', options: { logType: 'Tail' }, report: true },
+  { label: 'json-arm', client: armLambda, fn: 'json-log', options: { logType: 'Tail' }, report: true },
+  { label: 'text-custom', client: customLambda, fn: 'add-numbers', options: { logType: 'Tail' }, report: true },
+  { label: 'json-custom', client: customLambda, fn: 'json-log', options: { logType: 'Tail' }, report: true },
+  // A function error is billed too: its log has a REPORT.
+  { label: 'function-error', client: lambda, fn: 'fail-handled', options: { logType: 'Tail' }, report: true,
+    error: 'LambdaInvocationError' },
+  // No REPORT, no cost.
+  { label: 'no-tail', client: lambda, fn: 'add-numbers', options: {}, report: false },
+  { label: 'event', client: lambda, fn: 'json-log', options: { logType: 'Tail', invocationType: 'Event' }, report: false },
+  { label: 'dry-run', client: armLambda, fn: 'add-numbers', options: { logType: 'Tail', invocationType: 'DryRun' },
+    report: false },
+  { label: 'not-found', client: lambda, fn: 'no-such-function', options: { logType: 'Tail' }, report: false,
+    error: 'ResourceNotFoundException' },
+];
+
 export const options = {
-  scenarios: {
-    metrics: { executor: 'shared-iterations', vus: 4, iterations: ITERATIONS, tags: { suite: 'metrics' } },
-  },
+  scenarios: __ENV.THRESHOLD_ONLY
+    ? {
+        metrics: { executor: 'shared-iterations', vus: 4, iterations: ITERATIONS, tags: { suite: 'metrics' } },
+      }
+    : {
+        metrics: { executor: 'shared-iterations', vus: 4, iterations: ITERATIONS, tags: { suite: 'metrics' } },
+        cost: { executor: 'per-vu-iterations', vus: 1, iterations: 1, exec: 'cost', tags: { suite: 'metrics' } },
+      },
   thresholds: __ENV.THRESHOLD_ONLY
     ? { lambda_invocation_failed: ['rate<0.01'] }
-    : strictThresholds(ITERATIONS),
+    : strictThresholds(ITERATIONS + COST_CASES.length),
 };
-
-const lambda = client();
 
 export function setup() {
   const reset = http.post(`${__ENV.LAMBDA_ENDPOINT}/_test/reset`);
@@ -37,4 +69,22 @@ export default async function () {
     ok = fail && e.name === 'LambdaInvocationError';
   }
   verify(null, { 'invocation answered as expected': () => ok });
+}
+
+// One invocation per cost case, in order.
+export async function cost() {
+  for (const c of COST_CASES) {
+    let response;
+    let error = null;
+    try {
+      response = await c.client.invoke(c.fn, '{"x":1,"y":2}', { ...c.options, tags: { cost_case: c.label } });
+    } catch (e) {
+      error = e;
+      response = e.response;
+    }
+    const ok = (error === null ? undefined : error.name) === c.error &&
+      (response !== undefined && response.report !== undefined) === c.report;
+    if (!ok) console.error(`cost case ${c.label}: ${error} ${JSON.stringify(response)}`);
+    verify(null, { [`cost case ${c.label} answered as expected`]: () => ok });
+  }
 }

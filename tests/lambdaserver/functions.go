@@ -54,6 +54,7 @@ var functions = map[string]behaviour{
 	"big-log":        {run: bigLog},
 	"client-context": {run: echoClientContext},
 	"whoami":         {run: whoami},
+	jsonLogFunction:  {run: echo},
 
 	"throttle":        {before: answer(func() *apiError { return errTooManyRequests(throttleRetryAfter) })},
 	"server-error":    {before: answer(errService)},
@@ -71,6 +72,10 @@ var functions = map[string]behaviour{
 	"big-response":     {run: bigResponse},
 	"bad-log-result":   {run: badLogResult},
 }
+
+// jsonLogFunction echoes as echo does, with its log in Lambda's JSON
+// format (see executionLog): its REPORT is a platform.report event.
+const jsonLogFunction = "json-log"
 
 // throttleRetryAfter is the Retry-After of the throttle function, seconds.
 const throttleRetryAfter = 2

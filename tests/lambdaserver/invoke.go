@@ -316,7 +316,7 @@ func (s *server) startExecution(inv *invocation) time.Time {
 	if inv.cold {
 		s.stats.countColdStart()
 	}
-	inv.log = newExecutionLog(inv.requestID, inv.version)
+	inv.log = newExecutionLog(inv.requestID, inv.version, inv.name == jsonLogFunction)
 	return time.Now()
 }
 

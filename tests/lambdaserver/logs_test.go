@@ -2,7 +2,9 @@ package main
 
 import (
 	"encoding/base64"
+	"encoding/json"
 	"fmt"
+	"math"
 	"net/http"
 	"regexp"
 	"strings"
@@ -131,6 +133,76 @@ func TestTailOnlyForRequestResponse(t *testing.T) {
 		c.headers = map[string]string{"X-Amz-Invocation-Type": invocationType, "X-Amz-Log-Type": "Tail"}
 		if r := ts.invoke(t, c); r.header.Get("X-Amz-Log-Result") != "" {
 			t.Errorf("%s: X-Amz-Log-Result present", invocationType)
+		}
+	}
+}
+
+// jsonLogLine is one line of a JSON-format log: a platform event or a
+// function's line.
+type jsonLogLine struct {
+	Time      string `json:"time"`
+	Type      string `json:"type"`
+	Timestamp string `json:"timestamp"`
+	Level     string `json:"level"`
+	RequestID string `json:"requestId"`
+	Message   string `json:"message"`
+	Record    struct {
+		RequestID string                 `json:"requestId"`
+		Version   string                 `json:"version"`
+		Status    string                 `json:"status"`
+		Metrics   map[string]json.Number `json:"metrics"`
+	} `json:"record"`
+}
+
+// json-log writes its log in the JSON format: every line a JSON object,
+// the REPORT's figures in a platform.report event, Init Duration on the
+// cold start only.
+func TestJSONLogTail(t *testing.T) {
+	ts := startServer(t, config{})
+	for _, cold := range []bool{true, false} {
+		r, log := tailOf(t, ts, signed("json-log", `{"a":1}`))
+		id := r.header.Get("X-Amzn-RequestId")
+		if string(r.body) != `{"a":1}` {
+			t.Errorf("json-log echoes: %s", r.body)
+		}
+		if strings.Contains(log, "REPORT RequestId") || strings.Contains(log, "START RequestId") {
+			t.Errorf("a text START or REPORT line in a JSON log: %q", log)
+		}
+		lines := strings.Split(strings.TrimSuffix(log, "\n"), "\n")
+		if len(lines) != 4 {
+			t.Fatalf("cold %t: want 4 lines (start, function, runtimeDone, report), got %q", cold, log)
+		}
+		parsed := make([]jsonLogLine, len(lines))
+		for i, line := range lines {
+			decoder := json.NewDecoder(strings.NewReader(line))
+			decoder.UseNumber()
+			if err := decoder.Decode(&parsed[i]); err != nil {
+				t.Fatalf("line %d is not JSON: %q: %v", i+1, line, err)
+			}
+		}
+		start, function, done, report := parsed[0], parsed[1], parsed[2], parsed[3]
+		if start.Type != "platform.start" || start.Record.RequestID != id || start.Record.Version != "$LATEST" ||
+			!regexp.MustCompile(`^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$`).MatchString(start.Time) {
+			t.Errorf("platform.start: %q", lines[0])
+		}
+		if function.Level != "INFO" || function.RequestID != id || function.Message != "echoing 7 bytes" || function.Timestamp == "" {
+			t.Errorf("the function's line: %q", lines[1])
+		}
+		if done.Type != "platform.runtimeDone" || done.Record.Status != "success" {
+			t.Errorf("platform.runtimeDone: %q", lines[2])
+		}
+		m := report.Record.Metrics
+		if report.Type != "platform.report" || report.Record.RequestID != id || report.Record.Status != "success" ||
+			m["memorySizeMB"] != "128" || m["maxMemoryUsedMB"] != "64" {
+			t.Errorf("platform.report: %q", lines[3])
+		}
+		duration, errDuration := m["durationMs"].Float64()
+		billed, errBilled := m["billedDurationMs"].Int64()
+		if errDuration != nil || errBilled != nil || float64(billed) != math.Max(1, math.Ceil(duration)) {
+			t.Errorf("billedDurationMs %q is not durationMs %q rounded up to the ms: %q", m["billedDurationMs"], m["durationMs"], lines[3])
+		}
+		if init, ok := m["initDurationMs"]; ok != cold || (cold && init != "123.45") {
+			t.Errorf("cold %t: initDurationMs %q", cold, init)
 		}
 	}
 }

@@ -25,6 +25,9 @@
 //	fail-text         function error Unhandled, payload not JSON
 //	cold-start        {"cold":bool,"call":N}; cold on calls 1, 1+K, 1+2K (K = -cold-every)
 //	big-log           logs ~10 KB, so the 4 KB log tail is cut
+//	json-log          as echo, with its log in the JSON log format (LoggingConfig
+//	                  LogFormat JSON): platform.start, the function's lines as JSON,
+//	                  platform.runtimeDone and platform.report (the REPORT's figures)
 //	client-context    returns the decoded X-Amz-Client-Context (or null)
 //	whoami            {"remoteAddr":"127.0.0.2:40312"} (and "tlsVersion":"TLS 1.2" over TLS): the peer
 //	throttle          429 TooManyRequestsException, Retry-After: 2

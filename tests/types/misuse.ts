@@ -20,6 +20,12 @@ export async function misuse(): Promise<void> {
   new LambdaClient(new AWSConfig({}), { transport: 'http2' });
   // @ts-expect-error: unknown client option
   new LambdaClient(new AWSConfig({}), { retries: 3 });
+  // @ts-expect-error: not an architecture
+  new LambdaClient(new AWSConfig({}), { pricing: { architecture: 'arm' } });
+  // @ts-expect-error: prices are numbers
+  new LambdaClient(new AWSConfig({}), { pricing: { usdPerGbSecond: '0.0000166667' } });
+  // @ts-expect-error: usdPerGbSecond, not usdPerGBSecond
+  new LambdaClient(new AWSConfig({}), { pricing: { usdPerGBSecond: 0.0000166667 } });
   // @ts-expect-error: unknown AWSConfig option
   new AWSConfig({ regoin: 'us-east-1' });
   // @ts-expect-error: the response has no body field
@@ -39,6 +45,7 @@ export async function use(): Promise<string> {
   } catch (e) {
     if (e instanceof NetworkError && e.name === 'TCPError' && e.code === 1212) return 'refused';
   }
+  new LambdaClient(new AWSConfig({}), { pricing: { architecture: 'arm64', usdPerMillionRequests: 0 } });
   const live = liveCounts();
   const leaked: number = live.inFlight + live.completions + live.invocations + live.strings;
   return `${r.statusCode} ${r.executedVersion ?? ''} ${billed ?? 0} ${leaked} ${live.clients} ${live.queues}`;
