@@ -32,7 +32,7 @@ FUZZ_SECONDS=${1:-20}
 [[ "$FUZZ_SECONDS" =~ ^[1-9][0-9]*$ ]] || die "usage: scripts/fuzz.sh [SECONDS]"
 
 FUZZ_SANITIZER=${FUZZ_SANITIZER:-none}
-RUST_TARGETS="report_parser error_parser ffi_config ffi_invoke_request"
+RUST_TARGETS="report_parser error_parser ffi_config ffi_invoke_request eventstream_decoder"
 GO_FUZZERS="FuzzReadInvokeArgs FuzzReadTags FuzzReadClientConfig"
 CARGO_FUZZ_VERSION=0.13.2
 
