@@ -123,7 +123,14 @@ impl Transport {
         traffic: &Arc<Traffic>,
     ) -> Result<InvocationResponse, InvokeError> {
         let identity = self.credentials.identity().await?;
-        let signed = request::build(&self.endpoint, &self.signer, &identity, request, body)?;
+        let signed = request::build(
+            request::Operation::Invoke,
+            &self.endpoint,
+            &self.signer,
+            &identity,
+            request,
+            body,
+        )?;
         let request = signed
             .request
             .map(|()| MeteredBody::new(body.clone(), signed.head_len, Arc::clone(traffic)));

@@ -1,6 +1,6 @@
-//! SigV4 (service `lambda`) for the requests beside Invoke's own
-//! (`direct/request.rs` signs those): InvokeWithResponseStream and
-//! function URLs. Every header given is signed, with `Host` and the
+//! SigV4 (service `lambda`) for function URLs, whose requests can have any
+//! method, query and headers (`direct/request.rs` signs Invoke's and
+//! InvokeWithResponseStream's, which have one shape). Every header given is signed, with `Host` and the
 //! `x-amz-*` headers the signer adds; `User-Agent` and `Content-Length`
 //! are added after signing (as the SDKs leave them out).
 

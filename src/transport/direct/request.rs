@@ -25,8 +25,6 @@ const USER_AGENT_VALUE: &str = concat!("xk6-lambda/", env!("CARGO_PKG_VERSION"))
 /// Where requests go: `scheme://authority[/prefix]`, parsed once per client.
 #[derive(Debug, Clone)]
 pub struct Endpoint {
-    /// `scheme://authority[/prefix]`
-    base: String,
     /// `scheme://authority`
     origin: String,
     /// The endpoint's own path, without its trailing slash ("" for none).
@@ -48,22 +46,10 @@ impl Endpoint {
         let host = authority.as_str().rsplit('@').next().unwrap_or_default();
         let prefix = uri.path().trim_end_matches('/');
         Ok(Self {
-            base: format!("{scheme}://{host}{prefix}"),
             origin: format!("{scheme}://{host}"),
             prefix: prefix.to_owned(),
             host: HeaderValue::from_str(host).map_err(|_| bad("invalid host"))?,
         })
-    }
-
-    /// `scheme://authority[/prefix]`, for the other operations' URIs
-    /// (InvokeWithResponseStream: `super::stream`).
-    pub(super) fn base(&self) -> &str {
-        &self.base
-    }
-
-    /// The Host header's value.
-    pub(super) fn host(&self) -> &str {
-        self.host.to_str().unwrap_or_default()
     }
 }
 
@@ -75,18 +61,41 @@ pub struct Signed {
     pub head_len: u64,
 }
 
+/// The two operations that send an invocation request: the same headers
+/// and signature, on their own paths.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Operation {
+    /// `POST /2015-03-31/functions/{name}/invocations`
+    Invoke,
+    /// `POST /2021-11-15/functions/{name}/response-streaming-invocations`
+    InvokeWithResponseStream,
+}
+
+impl Operation {
+    fn path(self) -> (&'static str, &'static str) {
+        match self {
+            Self::Invoke => ("/2015-03-31/functions/", "/invocations"),
+            Self::InvokeWithResponseStream => {
+                ("/2021-11-15/functions/", "/response-streaming-invocations")
+            }
+        }
+    }
+}
+
 pub fn build(
+    operation: Operation,
     endpoint: &Endpoint,
     signer: &Signer,
     identity: &Identity,
     request: &InvokeRequest,
     body: &Bytes,
 ) -> Result<Signed, InvokeError> {
-    let mut path = String::with_capacity(endpoint.prefix.len() + request.function_name.len() + 48);
+    let (before_name, after_name) = operation.path();
+    let mut path = String::with_capacity(endpoint.prefix.len() + request.function_name.len() + 64);
     path.push_str(&endpoint.prefix);
-    path.push_str("/2015-03-31/functions/");
+    path.push_str(before_name);
     path.extend(utf8_percent_encode(&request.function_name, LABEL));
-    path.push_str("/invocations");
+    path.push_str(after_name);
     let mut query = String::new();
     if let Some(qualifier) = &request.qualifier {
         query.push_str("Qualifier=");
@@ -191,6 +200,7 @@ mod tests {
             ..Default::default()
         };
         let signed = build(
+            Operation::Invoke,
             &endpoint,
             &Signer::new("lambda", "us-east-1"),
             &identity(),
@@ -217,6 +227,40 @@ mod tests {
             "{auth}"
         );
         assert!(signed.head_len > 300, "{}", signed.head_len);
+    }
+
+    #[test]
+    fn the_streaming_operation_has_its_own_path_and_the_same_signature() {
+        let endpoint = Endpoint::parse("http://127.0.0.1:9000/prefix/").unwrap();
+        let request = InvokeRequest {
+            function_name: "f:live".into(),
+            qualifier: Some("$LATEST".into()),
+            ..Default::default()
+        };
+        let body = Bytes::from_static(b"{}");
+        let signer = Signer::new("lambda", "us-east-1");
+        let build = |operation| build(operation, &endpoint, &signer, &identity(), &request, &body);
+        let stream = build(Operation::InvokeWithResponseStream).unwrap().request;
+        let invoke = build(Operation::Invoke).unwrap().request;
+        assert_eq!(
+            stream.uri().to_string(),
+            "http://127.0.0.1:9000/prefix/2021-11-15/functions/f%3Alive/response-streaming-invocations?Qualifier=%24LATEST"
+        );
+        assert_eq!(
+            invoke.uri().to_string(),
+            "http://127.0.0.1:9000/prefix/2015-03-31/functions/f%3Alive/invocations?Qualifier=%24LATEST"
+        );
+        let names = |r: &http::Request<()>| {
+            let mut names: Vec<_> = r.headers().keys().map(|k| k.as_str().to_owned()).collect();
+            names.sort();
+            names
+        };
+        assert_eq!(names(&stream), names(&invoke), "the same headers");
+        assert_ne!(
+            stream.headers()["authorization"],
+            invoke.headers()["authorization"],
+            "each signs its own path"
+        );
     }
 
     #[test]

@@ -13,26 +13,16 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
-use http::header::{HeaderName, HeaderValue};
-use http::Method;
 use hyper::body::Incoming;
-use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 
+use super::request::{self, Operation};
 use super::{is_parse_error, Transport};
 use crate::error::{classify_network, error_chain, k6_code, InvokeError};
 use crate::metering::{MeteredBody, Traffic};
 use crate::network::pools::SendError;
 use crate::network::Network;
-use crate::request::{InvocationType, InvokeRequest, LogType};
+use crate::request::InvokeRequest;
 use crate::stream::{read, Progress, StreamResponse};
-use crate::transport::sign::{sign, ToSign};
-
-/// As `request::LABEL`: RFC 3986 unreserved characters stay.
-const LABEL: &AsciiSet = &NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'_')
-    .remove(b'.')
-    .remove(b'~');
 
 /// Makes attempts (`$attempt`, an expression giving the attempt's future,
 /// re-evaluated each time) until one succeeds or fails for good, within the
@@ -94,50 +84,15 @@ impl Transport {
         progress: &mut Progress<'_>,
     ) -> Result<StreamResponse, InvokeError> {
         let identity = self.credentials.identity().await?;
-        let base = self.endpoint.base();
-        let mut uri = String::with_capacity(base.len() + request.function_name.len() + 96);
-        uri.push_str(base);
-        uri.push_str("/2021-11-15/functions/");
-        uri.extend(utf8_percent_encode(&request.function_name, LABEL));
-        uri.push_str("/response-streaming-invocations");
-        if let Some(qualifier) = &request.qualifier {
-            uri.push_str("?Qualifier=");
-            uri.extend(utf8_percent_encode(qualifier, LABEL));
-        }
-        let mut headers: Vec<(HeaderName, HeaderValue)> = Vec::with_capacity(4);
-        headers.push((
-            http::header::CONTENT_TYPE,
-            HeaderValue::from_static("application/octet-stream"),
-        ));
-        if request.invocation_type != InvocationType::RequestResponse {
-            headers.push((
-                HeaderName::from_static("x-amz-invocation-type"),
-                HeaderValue::from_static(request.invocation_type.as_str()),
-            ));
-        }
-        if request.log_type == LogType::Tail {
-            headers.push((
-                HeaderName::from_static("x-amz-log-type"),
-                HeaderValue::from_static("Tail"),
-            ));
-        }
-        if let Some(context) = &request.client_context {
-            let value = HeaderValue::from_str(context).map_err(|_| {
-                InvokeError::validation("clientContext", "clientContext must be base64 text")
-            })?;
-            headers.push((HeaderName::from_static("x-amz-client-context"), value));
-        }
-        let signed = sign(
-            &ToSign {
-                method: &Method::POST,
-                uri: &uri,
-                host: self.endpoint.host(),
-                headers: &headers,
-                body,
-                content_sha256: false,
-            },
-            &self.region,
+        // Invoke's request on the streaming path: the same headers and
+        // signer (request.rs).
+        let signed = request::build(
+            Operation::InvokeWithResponseStream,
+            &self.endpoint,
+            &self.signer,
             &identity,
+            request,
+            body,
         )?;
         let request = signed
             .request
