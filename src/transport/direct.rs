@@ -122,9 +122,25 @@ impl Transport {
         body: &bytes::Bytes,
         traffic: &Arc<Traffic>,
     ) -> Result<InvocationResponse, InvokeError> {
+        let request = self
+            .prepare(request::Operation::Invoke, request, body, traffic)
+            .await?;
+        let answer = send(&self.network, request).await?;
+        response::read(answer, traffic).await
+    }
+
+    /// One attempt's request for `operation`: signed with the credentials
+    /// of the moment, its body metered, the attempt counted.
+    async fn prepare(
+        &self,
+        operation: request::Operation,
+        request: &InvokeRequest,
+        body: &bytes::Bytes,
+        traffic: &Arc<Traffic>,
+    ) -> Result<http::Request<MeteredBody>, InvokeError> {
         let identity = self.credentials.identity().await?;
         let signed = request::build(
-            request::Operation::Invoke,
+            operation,
             &self.endpoint,
             &self.signer,
             &identity,
@@ -135,21 +151,25 @@ impl Transport {
             .request
             .map(|()| MeteredBody::new(body.clone(), signed.head_len, Arc::clone(traffic)));
         traffic.mark_attempt();
-        let answer = match self
-            .network
-            .direct_pools()
-            .send(&self.network, request)
-            .await
-        {
-            Ok(answer) => answer,
-            Err(SendError::Config(e)) => return Err(e.into()),
-            Err(SendError::Http(e)) => {
-                let mut error = classify_network(&e, error_chain(&e));
-                error.not_retryable |= is_parse_error(&e);
-                return Err(error);
-            }
-        };
-        response::read(answer, traffic).await
+        Ok(request)
+    }
+}
+
+/// Sends a request through the pools of `network`; a failure to get an
+/// answer becomes the error scripts see (an answer hyper could not parse is
+/// not retried).
+async fn send(
+    network: &Network,
+    request: http::Request<MeteredBody>,
+) -> Result<http::Response<hyper::body::Incoming>, InvokeError> {
+    match network.direct_pools().send(network, request).await {
+        Ok(answer) => Ok(answer),
+        Err(SendError::Config(e)) => Err(e.into()),
+        Err(SendError::Http(e)) => {
+            let mut error = classify_network(&e, error_chain(&e));
+            error.not_retryable |= is_parse_error(&e);
+            Err(error)
+        }
     }
 }
 

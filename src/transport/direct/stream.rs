@@ -13,14 +13,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
-use hyper::body::Incoming;
 
-use super::request::{self, Operation};
-use super::{is_parse_error, Transport};
-use crate::error::{classify_network, error_chain, k6_code, InvokeError};
-use crate::metering::{MeteredBody, Traffic};
-use crate::network::pools::SendError;
-use crate::network::Network;
+use super::request::Operation;
+use super::{send, Transport};
+use crate::error::{k6_code, InvokeError};
+use crate::metering::Traffic;
 use crate::request::InvokeRequest;
 use crate::stream::{read, Progress, StreamResponse};
 
@@ -83,40 +80,13 @@ impl Transport {
         traffic: &Arc<Traffic>,
         progress: &mut Progress<'_>,
     ) -> Result<StreamResponse, InvokeError> {
-        let identity = self.credentials.identity().await?;
         // Invoke's request on the streaming path: the same headers and
         // signer (request.rs).
-        let signed = request::build(
-            Operation::InvokeWithResponseStream,
-            &self.endpoint,
-            &self.signer,
-            &identity,
-            request,
-            body,
-        )?;
-        let request = signed
-            .request
-            .map(|()| MeteredBody::new(body.clone(), signed.head_len, Arc::clone(traffic)));
-        traffic.mark_attempt();
+        let request = self
+            .prepare(Operation::InvokeWithResponseStream, request, body, traffic)
+            .await?;
         let answer = send(&self.network, request).await?;
         read::event_stream(answer, traffic, progress).await
-    }
-}
-
-/// Sends a request through the policy's pools, with invoke's error
-/// mapping (`Transport::attempt`).
-pub(super) async fn send(
-    network: &Network,
-    request: http::Request<MeteredBody>,
-) -> Result<http::Response<Incoming>, InvokeError> {
-    match network.direct_pools().send(network, request).await {
-        Ok(answer) => Ok(answer),
-        Err(SendError::Config(e)) => Err(e.into()),
-        Err(SendError::Http(e)) => {
-            let mut error = classify_network(&e, error_chain(&e));
-            error.not_retryable |= is_parse_error(&e);
-            Err(error)
-        }
     }
 }
 

@@ -10,8 +10,8 @@ use std::time::Duration;
 
 use aws_config::SdkConfig;
 
-use super::stream::{send, with_retries};
-use super::CredentialSource;
+use super::stream::with_retries;
+use super::{send, CredentialSource};
 use crate::config::ClientConfig;
 use crate::error::InvokeError;
 use crate::metering::{MeteredBody, Traffic};
