@@ -160,7 +160,7 @@ step "static dist/k6 in an empty root (busybox, /etc/hosts)" env WATCH_URL="$WAT
 step "k6-operator split: 3 execution segments in network namespaces" tests/e2e/segments.sh
 step "1,000 VUs stay under 64 OS threads" scripts/threads.sh
 step "bench --quick: every column runs, no timing asserted" scripts/bench.sh --quick
-step "soak --short: 60,000 invocations a side, no fd, thread or RSS growth beyond http.post's" \
+step "soak --short: 120,000 invocations a side, no fd, thread or RSS growth beyond http.post's" \
   scripts/soak.sh --short
 
 echo
