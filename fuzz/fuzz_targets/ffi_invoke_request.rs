@@ -1,4 +1,5 @@
-//! `lambda_client_invoke_queued` with arbitrary requests: function name,
+//! `lambda_client_invoke_queued` (or `lambda_client_invoke_stream_queued`,
+//! which takes the same request) with arbitrary requests: function name,
 //! invocation type, log type, client context and qualifier as arbitrary
 //! bytes (invalid UTF-8, NULL with a length, unset), and a small payload.
 //! Every refusal must come with the right status (and for an invalid
@@ -11,7 +12,8 @@
 //!
 //! Input: one flags byte (bit 0: cancel before waiting; bit 1: free the
 //! invocation handle before waiting; bit 2: no `out_error`; bit 3: the
-//! `sdk` transport's client; bit 4: a payload of 1 MiB + 1 byte); then the
+//! `sdk` transport's client; bit 4: a payload of 1 MiB + 1 byte; bit 5:
+//! InvokeWithResponseStream, whose one completion is its outcome JSON); then the
 //! five text fields in the order above, each a tag byte `t`:
 //! `t % 4 == 0` unset, `1` NULL with length `t / 4 + 1`, `2` the next
 //! byte's count of bytes, `3` a known value (`t / 4` picks it, see
@@ -27,10 +29,10 @@ use std::sync::OnceLock;
 use libfuzzer_sys::fuzz_target;
 use serde_json::Value;
 use xk6_lambda::ffi::{
-    lambda_client_invoke_queued, lambda_client_new, lambda_completion_queue_new,
+    lambda_client_invoke_queued, lambda_client_invoke_stream_queued, lambda_client_new, lambda_completion_queue_new,
     lambda_completion_queue_wait, lambda_completions_free, lambda_invocation_cancel,
     lambda_invocation_free, lambda_string_free, LambdaClient, LambdaCompletion,
-    LambdaCompletionQueue, LambdaInvocation, LambdaInvokeRequest, LambdaStatus,
+    LambdaCompletionKind, LambdaCompletionQueue, LambdaInvocation, LambdaInvokeRequest, LambdaStatus,
 };
 
 /// Known values per field: valid ones, and near misses.
@@ -199,16 +201,12 @@ fuzz_target!(|data: &[u8]| {
     } else {
         &mut error as *mut _
     };
-    let status = unsafe {
-        lambda_client_invoke_queued(
-            client,
-            &request,
-            queue,
-            user_data,
-            &mut invocation,
-            out_error,
-        )
+    let start = if flags & 32 != 0 {
+        lambda_client_invoke_stream_queued
+    } else {
+        lambda_client_invoke_queued
     };
+    let status = unsafe { start(client, &request, queue, user_data, &mut invocation, out_error) };
 
     let null_field = fields.iter().any(|f| f.is_null_with_length());
     let invalid_utf8 = fields.iter().any(|f| f.is_invalid_utf8());
@@ -291,10 +289,24 @@ fn complete(
     let completion = &out[0];
     assert_eq!(completion.user_data, user_data);
     let result = completion.result;
-    let error_json = result.error_json;
-    assert!(!error_json.ptr.is_null(), "nothing listens: an error");
-    let bytes = unsafe { std::slice::from_raw_parts(error_json.ptr, error_json.len) };
-    let e: Value = serde_json::from_slice(bytes).expect("the error is JSON");
+    let text = |t: xk6_lambda::ffi::LambdaText| {
+        assert!(!t.ptr.is_null(), "nothing listens: an error");
+        let bytes = unsafe { std::slice::from_raw_parts(t.ptr, t.len) };
+        serde_json::from_slice::<Value>(bytes).expect("the error is JSON")
+    };
+    let (e, ended) = if flags & 32 != 0 {
+        // A streamed call's outcome: JSON, with what came before (nothing).
+        assert_eq!(completion.kind, LambdaCompletionKind::Streamed);
+        assert!(result.error_json.ptr.is_null(), "a streamed call's error is in its JSON");
+        let outcome = text(completion.bytes);
+        assert_eq!(outcome["chunks"], 0, "{outcome}");
+        let ended = outcome["endUnixNs"].as_u64().is_some_and(|t| t > 0);
+        (outcome["error"].clone(), ended)
+    } else {
+        assert_eq!(completion.kind, LambdaCompletionKind::Invoked);
+        assert!(completion.bytes.ptr.is_null(), "an invocation's completion has no bytes");
+        (text(result.error_json), result.end_unix_ns > 0)
+    };
     unsafe { lambda_completions_free(out.as_mut_ptr(), n) };
     unsafe { lambda_invocation_free(invocation) };
 
@@ -311,5 +323,5 @@ fn complete(
     // An error: no payload, no status. A completion from the network ends
     // at a time; a cancellation before the invocation started has none.
     assert!(result.payload.ptr.is_null() && result.status_code == 0, "{e}");
-    assert!(kind == "cancelled" || result.end_unix_ns > 0, "{e}");
+    assert!(kind == "cancelled" || ended, "{e}");
 }
