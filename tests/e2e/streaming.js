@@ -8,6 +8,7 @@
 // refused, 4xx and 5xx answers, streamed bodies, network errors).
 // Run by tests/e2e/run_streaming.sh; the run fails if a check fails.
 import http from 'k6/http';
+import { check } from 'k6';
 import { setTimeout } from 'k6/timers';
 import encoding from 'k6/encoding';
 import {
@@ -17,7 +18,7 @@ import { TEST_KEYS, checkRejects, strictThresholds, verify } from './lib.js';
 
 const TRANSPORTS = ['direct', 'sdk'];
 // Checks per transport (each name in verify() and checkRejects() counts).
-const CHECKS_PER_TRANSPORT = 121;
+const CHECKS_PER_TRANSPORT = 122;
 export const options = { iterations: 1, thresholds: strictThresholds(TRANSPORTS.length * CHECKS_PER_TRANSPORT) };
 
 const endpoint = __ENV.LAMBDA_ENDPOINT;
@@ -71,7 +72,15 @@ function recorder() {
     calls: [],
     settled: false,
     started: Date.now(),
+    // k6's APIs work in the callback, which runs on the VU's event loop.
+    k6Api: true,
     onChunk: (chunk) => {
+      try {
+        rec.k6Api = rec.k6Api && check(chunk, { 'onChunk: check() works in the callback': (c) => c.byteLength > 0 });
+      } catch (e) {
+        console.error(`check() in onChunk: ${e}`);
+        rec.k6Api = false;
+      }
       rec.calls.push({
         isArrayBuffer: chunk instanceof ArrayBuffer,
         bytes: chunk instanceof ArrayBuffer ? Array.from(new Uint8Array(chunk)) : [],
@@ -133,6 +142,7 @@ async function streams(t) {
     [`${t}: onChunk: the first not before the scripted 400 ms`]: () => calls.length > 0 && calls[0].at - rec.started >= 400,
     [`${t}: onChunk: called as the chunks arrived, not at the end`]: () =>
       calls.length === 3 && calls[2].at - calls[0].at >= 300 && calls[1].at - calls[0].at >= 150,
+    [`${t}: onChunk: k6's check() works in it (the VU's event loop)`]: () => calls.length === 3 && rec.k6Api,
   });
 
   // The payload as a plain object, an ArrayBuffer; no onChunk.
