@@ -45,6 +45,21 @@ typedef enum LambdaStatus {
   LAMBDA_STATUS_PANIC = 5,
 } LambdaStatus;
 
+// What a completion carries, which says which of its fields are set.
+typedef enum LambdaCompletionKind {
+  // An invocation started with `lambda_client_invoke_queued` ended:
+  // `result` holds its outcome. The last completion of its user data.
+  LAMBDA_COMPLETION_KIND_INVOKED = 0,
+  // A chunk of a streamed call, as it arrived: `bytes` holds it (it may
+  // be empty), `gap_ns` the time since the call's previous chunk (0 for
+  // the first). More completions of its user data follow.
+  LAMBDA_COMPLETION_KIND_CHUNK = 1,
+  // A streamed call ended: `bytes` holds its outcome as JSON (see
+  // `lambda_client_invoke_stream_queued`). The last completion of its
+  // user data.
+  LAMBDA_COMPLETION_KIND_STREAMED = 2,
+} LambdaCompletionKind;
+
 // An opaque Lambda client. Thread-safe: one client may start invocations
 // from any number of threads at once.
 typedef struct LambdaClient LambdaClient;
@@ -174,14 +189,51 @@ typedef struct LambdaResult {
 } LambdaResult;
 
 // One completion, handed to the caller by `lambda_completion_queue_take`
-// or `lambda_completion_queue_wait`: the invocation's `user_data`, its
-// flat `result`, and the `data` that result points into, owned by the
-// caller until it passes the batch to `lambda_completions_free`.
+// or `lambda_completion_queue_wait`: the call's `user_data`, what it
+// carries (`kind` says which fields are set), and the `data` they point
+// into, owned by the caller until it passes the batch to
+// `lambda_completions_free`. The completions of one call arrive in order.
 typedef struct LambdaCompletion {
   size_t user_data;
+  enum LambdaCompletionKind kind;
+  // `LAMBDA_COMPLETION_KIND_INVOKED`: the invocation's outcome.
   struct LambdaResult result;
+  // `LAMBDA_COMPLETION_KIND_CHUNK`: the chunk;
+  // `LAMBDA_COMPLETION_KIND_STREAMED`: the outcome's JSON.
+  struct LambdaText bytes;
+  // `LAMBDA_COMPLETION_KIND_CHUNK`: nanoseconds since the call's
+  // previous chunk arrived (0 for the first).
+  uint64_t gap_ns;
   struct LambdaCompletionData *data;
 } LambdaCompletion;
+
+// One header of a function URL request, borrowed for the duration of the
+// call. UTF-8, given as pointer and length.
+typedef struct LambdaHeader {
+  const uint8_t *name;
+  size_t name_len;
+  const uint8_t *value;
+  size_t value_len;
+} LambdaHeader;
+
+// A request to a Lambda function URL, borrowed for the duration of
+// `lambda_client_invoke_url_queued`. Strings are UTF-8, given as pointer
+// and length; a zero length means "not set" (the pointer may then be
+// NULL).
+typedef struct LambdaUrlRequest {
+  // `https://<url-id>.lambda-url.<region>.on.aws/path?query`.
+  const uint8_t *url;
+  size_t url_len;
+  // Any method; not set means GET, or POST with a body.
+  const uint8_t *method;
+  size_t method_len;
+  // The body's bytes, sent as they are.
+  const uint8_t *body;
+  size_t body_len;
+  // `headers_len` headers, sent in order and signed.
+  const struct LambdaHeader *headers;
+  size_t headers_len;
+} LambdaUrlRequest;
 
 #ifdef __cplusplus
 extern "C" {
@@ -374,6 +426,56 @@ size_t lambda_completion_queue_wait(const struct LambdaCompletionQueue *queue,
 // # Safety
 // `completions` holds `count` completions from one wait, not yet freed.
 void lambda_completions_free(struct LambdaCompletion *completions, size_t count);
+
+// Starts an InvokeWithResponseStream call and returns at once; its
+// chunks, then its outcome, are pushed to `queue` tagged with
+// `user_data`.
+//
+// The request is as for `lambda_client_invoke` (an invocation type of
+// `RequestResponse` or `DryRun`). The outcome (`LAMBDA_COMPLETION_KIND_STREAMED`)
+// is JSON: `{"statusCode": 200, "executedVersion": "...", "contentType":
+// "...", "payload": "<the chunks joined>", "logResult": "...", "report":
+// {...}, "errorCode": "...", "errorDetails": "...", "chunks": 3,
+// "payloadBytes": 12, "timeToFirstChunkNs": 1500000, "bytesSent": 512,
+// "bytesReceived": 300, "durationNs": 1500000, "endUnixNs": ...}`
+// (absent fields omitted; `errorCode` is set when the function failed),
+// or `{"error": {...}, "chunks": ..., ...}` in the error shape of
+// `LambdaCompletionCallback`, with what came before the failure.
+//
+// Returns as `lambda_client_invoke_queued` does.
+//
+// # Safety
+// As `lambda_client_invoke_queued`.
+enum LambdaStatus lambda_client_invoke_stream_queued(const struct LambdaClient *client,
+                                                     const struct LambdaInvokeRequest *request,
+                                                     const struct LambdaCompletionQueue *queue,
+                                                     size_t user_data,
+                                                     struct LambdaInvocation **out_invocation,
+                                                     char **out_error);
+
+// Starts a request to a Lambda function URL, signed with the client's
+// credentials and region (service `lambda`), and returns at once; the
+// body's pieces as they arrive, then the outcome, are pushed to `queue`
+// tagged with `user_data`.
+//
+// The outcome is JSON: `{"statusCode": 200, "headers": {"content-type":
+// "..."}, "payload": "<the body>", "chunks": ..., "payloadBytes": ...,
+// "timeToFirstChunkNs": ..., "bytesSent": ..., ...}` for any HTTP answer
+// (header names in lower case, repeated ones joined with ", "), or the
+// error shape of `lambda_client_invoke_stream_queued`.
+//
+// Returns as `lambda_client_invoke_queued` does (a URL, method or header
+// that cannot be sent is `LAMBDA_STATUS_INVALID_REQUEST`).
+//
+// # Safety
+// As `lambda_client_invoke_queued`; `request` follows
+// `LambdaUrlRequest`'s rules.
+enum LambdaStatus lambda_client_invoke_url_queued(const struct LambdaClient *client,
+                                                  const struct LambdaUrlRequest *request,
+                                                  const struct LambdaCompletionQueue *queue,
+                                                  size_t user_data,
+                                                  struct LambdaInvocation **out_invocation,
+                                                  char **out_error);
 
 // Frees a string this library returned. NULL is a no-op.
 //

@@ -4,88 +4,17 @@
 //! (`lambda_live_counts` all zero): whatever it was handed, it freed.
 
 use std::ffi::{c_char, CStr};
-use std::io::{Read, Write};
 use std::marker::PhantomData;
-use std::net::TcpListener;
 use std::ptr;
 use std::sync::mpsc::{channel, Receiver, Sender};
 use std::sync::Mutex;
 use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use xk6_lambda::ffi::*;
 
-/// A one-route HTTP server: answers every request with `response` after `delay`.
-fn serve(response: &'static str, delay: Duration) -> String {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = listener.local_addr().unwrap();
-    thread::spawn(move || {
-        for stream in listener.incoming() {
-            let Ok(mut stream) = stream else { continue };
-            thread::spawn(move || {
-                let mut buf = [0u8; 65536];
-                let _ = stream.read(&mut buf);
-                thread::sleep(delay);
-                let _ = stream.write_all(response.as_bytes());
-            });
-        }
-    });
-    format!("http://{addr}")
-}
-
-const OK_RESPONSE: &str =
-    "HTTP/1.1 200 OK\r\nX-Amz-Executed-Version: $LATEST\r\nContent-Length: 1\r\n\r\n3";
-
-/// An endpoint on a loopback port nothing listens on (the listener that
-/// found it is gone): connections to it are refused.
-fn refused_endpoint() -> String {
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    format!("http://127.0.0.1:{port}")
-}
-
-fn client(endpoint: &str) -> *mut LambdaClient {
-    let config = format!(
-        r#"{{"region":"us-east-1","endpoint":"{endpoint}","accessKeyId":"AKIAIOSFODNN7EXAMPLE","secretAccessKey":"wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"}}"#
-    );
-    let mut client = ptr::null_mut();
-    let status =
-        unsafe { lambda_client_new(config.as_ptr(), config.len(), &mut client, ptr::null_mut()) };
-    assert_eq!(status, LambdaStatus::Ok);
-    client
-}
-
-/// A bound on a wait, stretched by `XK6_LAMBDA_TEST_PATIENCE` (a factor,
-/// default 1): under valgrind (scripts/sanitize.sh) the library runs about
-/// a hundred times slower, and a bound that holds natively does not.
-fn patient(bound: Duration) -> Duration {
-    let factor = std::env::var("XK6_LAMBDA_TEST_PATIENCE")
-        .ok()
-        .and_then(|v| v.parse::<u32>().ok())
-        .unwrap_or(1)
-        .max(1);
-    bound * factor
-}
-
-/// Asserts that nothing the library handed over is still live and no
-/// invocation is owed a completion (waiting up to 5 s for the last
-/// completions to be delivered: a callback runs before its invocation stops
-/// counting as in flight).
-fn assert_nothing_live() {
-    let deadline = Instant::now() + patient(Duration::from_secs(5));
-    loop {
-        let mut counts = LambdaLiveCounts::default();
-        assert_eq!(unsafe { lambda_live_counts(&mut counts) }, LambdaStatus::Ok);
-        if counts == LambdaLiveCounts::default() {
-            return;
-        }
-        assert!(Instant::now() < deadline, "still live: {counts:?}");
-        thread::sleep(Duration::from_millis(10));
-    }
-}
+mod common;
+use common::{assert_nothing_live, client, patient, refused_endpoint, serve, OK_RESPONSE};
 
 /// Completions arrive here, tagged with the user data they were started with.
 static COMPLETIONS: Mutex<Option<Sender<(usize, String)>>> = Mutex::new(None);

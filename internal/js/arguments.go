@@ -8,11 +8,13 @@ import (
 	"github.com/xk6-lambda/xk6-lambda/internal/native"
 )
 
-// invocation is one invoke() call: what is sent, and the k6 tags of its
-// samples (which are not sent).
+// invocation is one invoke() or invokeWithResponseStream() call: what is
+// sent, the k6 tags of its samples (which are not sent), and the script's
+// onChunk (invokeWithResponseStream only).
 type invocation struct {
 	native.Request
-	Tags map[string]string
+	Tags    map[string]string
+	OnChunk sobek.Callable
 }
 
 // invocationOptions are the keys invoke's third argument may have.
@@ -33,59 +35,99 @@ func (e *invalidArgument) Error() string { return e.message }
 // readInvokeArgs reads invoke's arguments. stringify is the VU's
 // JSON.stringify, for object payloads.
 func readInvokeArgs(name, payload, options sobek.Value, stringify sobek.Callable) (*invocation, *invalidArgument) {
+	return readCallArgs("invoke", name, payload, options, stringify)
+}
+
+// readCallArgs reads the arguments of `method` (invoke, or
+// invokeWithResponseStream, which also takes onChunk).
+func readCallArgs(method string, name, payload, options sobek.Value, stringify sobek.Callable) (*invocation, *invalidArgument) {
 	functionName, ok := name.Export().(string)
 	if !ok {
-		return nil, &invalidArgument{"name", "invoke: the function name must be a string, got " + describe(name)}
+		return nil, &invalidArgument{"name", method + ": the function name must be a string, got " + describe(name)}
 	}
 	req := &invocation{Request: native.Request{FunctionName: functionName}}
-	switch p := payload.Export().(type) {
-	case nil: // undefined or null: an empty payload, as k6-jslib-aws sends
-	case string:
-		req.PayloadText = p // used in place, not copied: see native.Request
-	case sobek.ArrayBuffer:
-		req.PayloadBytes = p.Bytes()
-	case map[string]any, []any:
-		// A plain object or array is sent as its JSON text, as JSON.stringify
-		// gives it (so toJSON methods and key order are respected).
-		text, err := stringify(sobek.Undefined(), payload)
-		if err != nil {
-			return nil, &invalidArgument{"payload", "invoke: the payload object cannot be turned into JSON: " + err.Error()}
-		}
-		req.PayloadText = text.String()
-	default:
-		return nil, &invalidArgument{"payload", "invoke: the payload must be a string " +
-			"(for example JSON.stringify({ x: 1 })), an ArrayBuffer or a plain object, got " + describe(payload)}
+	text, bytes, bad := readBody(method, "payload", payload, stringify)
+	if bad != nil {
+		return nil, bad
 	}
+	req.PayloadText, req.PayloadBytes = text, bytes
 	if options == nil || sobek.IsUndefined(options) || sobek.IsNull(options) {
 		return req, nil
 	}
 	obj, ok := options.(*sobek.Object)
 	if !ok {
-		return nil, &invalidArgument{"options", "invoke: options must be an object, got " + describe(options)}
+		return nil, &invalidArgument{"options", method + ": options must be an object, got " + describe(options)}
 	}
+	streaming := method != "invoke"
 	for _, key := range obj.Keys() {
-		if key == "tags" {
+		switch {
+		case key == "tags":
 			tags, err := readTags(obj.Get(key))
 			if err != nil {
-				return nil, &invalidArgument{key, "invoke: " + err.Error()}
+				return nil, &invalidArgument{key, method + ": " + err.Error()}
 			}
 			req.Tags = tags
+			continue
+		case key == "onChunk" && streaming:
+			if req.OnChunk, bad = readOnChunk(method, obj.Get(key)); bad != nil {
+				return nil, bad
+			}
 			continue
 		}
 		set, known := invocationOptions[key]
 		if !known {
-			return nil, &invalidArgument{key, fmt.Sprintf(
-				"invoke: unknown option %q; known options: invocationType, logType, clientContext, qualifier, tags", key)}
+			known := "invocationType, logType, clientContext, qualifier, tags"
+			if streaming {
+				known += ", onChunk"
+			}
+			return nil, &invalidArgument{key, fmt.Sprintf("%s: unknown option %q; known options: %s", method, key, known)}
 		}
 		value, err := optionalString(obj, key)
 		if err != nil {
-			return nil, &invalidArgument{key, "invoke: " + err.Error()}
+			return nil, &invalidArgument{key, method + ": " + err.Error()}
 		}
 		if value != nil {
 			set(req, *value)
 		}
 	}
 	return req, nil
+}
+
+// readBody reads a payload or body: text (a JS string, used in place, not
+// copied: see native.Request), an ArrayBuffer's bytes, or a plain object
+// or array sent as its JSON text, as JSON.stringify gives it (so toJSON
+// methods and key order are respected). undefined and null are empty, as
+// k6-jslib-aws sends them.
+func readBody(method, field string, value sobek.Value, stringify sobek.Callable) (string, []byte, *invalidArgument) {
+	switch p := value.Export().(type) {
+	case nil:
+		return "", nil, nil
+	case string:
+		return p, nil, nil
+	case sobek.ArrayBuffer:
+		return "", p.Bytes(), nil
+	case map[string]any, []any:
+		text, err := stringify(sobek.Undefined(), value)
+		if err != nil {
+			return "", nil, &invalidArgument{field, method + ": the " + field + " object cannot be turned into JSON: " + err.Error()}
+		}
+		return text.String(), nil, nil
+	default:
+		return "", nil, &invalidArgument{field, method + ": the " + field + " must be a string " +
+			"(for example JSON.stringify({ x: 1 })), an ArrayBuffer or a plain object, got " + describe(value)}
+	}
+}
+
+// readOnChunk reads the onChunk option: a function, or nothing.
+func readOnChunk(method string, value sobek.Value) (sobek.Callable, *invalidArgument) {
+	if value == nil || sobek.IsUndefined(value) || sobek.IsNull(value) {
+		return nil, nil
+	}
+	fn, ok := sobek.AssertFunction(value)
+	if !ok {
+		return nil, &invalidArgument{"onChunk", method + ": onChunk must be a function, got " + describe(value)}
+	}
+	return fn, nil
 }
 
 // readTags reads the per-call `tags` option: string values, like

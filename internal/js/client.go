@@ -53,23 +53,36 @@ func (mi *ModuleInstance) newLambdaClient(call sobek.ConstructorCall) *sobek.Obj
 	}
 	client := &lambdaClient{mi: mi, config: cfg, pricing: prices}
 	_ = call.This.Set("invoke", client.invoke)
+	_ = call.This.Set("invokeWithResponseStream", client.invokeWithResponseStream)
+	_ = call.This.Set("invokeUrl", client.invokeUrl)
 	return nil
 }
 
-// errInitContext is thrown by invoke() in the init context: k6 runs that
+// initContextError is thrown by a call in the init context: k6 runs that
 // code more than once per VU (and for `k6 inspect`/`archive`), so I/O there
 // would invoke functions that no metric counts. k6/http refuses it too.
-var errInitContext = errors.New("invoke: calling a Lambda function in the init context is not supported; " +
-	"create the LambdaClient there, and call invoke() in the default function, setup() or a scenario's exec function")
+func initContextError(method string) error {
+	return fmt.Errorf("%s: calling a Lambda function in the init context is not supported; "+
+		"create the LambdaClient there, and call %s() in the default function, setup() or a scenario's exec function",
+		method, method)
+}
 
 // invoke is `client.invoke(name, payload[, options])`: a Promise of the
 // InvocationResponse. Missing arguments are `undefined` (call.Argument),
 // never Go nils.
 func (c *lambdaClient) invoke(call sobek.FunctionCall) sobek.Value {
+	return c.promise("invoke", func(state *lib.State, resolve, reject func(any) error) {
+		c.start(state, call.Argument(0), call.Argument(1), call.Argument(2), resolve, reject)
+	})
+}
+
+// promise runs start for a call of `method` outside the init context and
+// returns its promise, which start settles (or has settled).
+func (c *lambdaClient) promise(method string, start func(state *lib.State, resolve, reject func(any) error)) sobek.Value {
 	rt := c.mi.runtime()
 	state := c.mi.vu.State()
 	if state == nil {
-		panic(rt.NewGoError(errInitContext))
+		panic(rt.NewGoError(initContextError(method)))
 	}
 	promise, resolve, reject := rt.NewPromise()
 	defer func() {
@@ -83,10 +96,10 @@ func (c *lambdaClient) invoke(call sobek.FunctionCall) sobek.Value {
 			if _, isJS := r.(*sobek.Exception); isJS {
 				panic(r)
 			}
-			_ = reject(c.mi.errors.plain("InternalError", fmt.Sprintf("xk6-lambda: invoke failed: %v", r)))
+			_ = reject(c.mi.errors.plain("InternalError", fmt.Sprintf("xk6-lambda: %s failed: %v", method, r)))
 		}
 	}()
-	c.start(state, call.Argument(0), call.Argument(1), call.Argument(2), resolve, reject)
+	start(state, resolve, reject)
 	return rt.ToValue(promise)
 }
 
@@ -110,7 +123,7 @@ func (c *lambdaClient) start(state *lib.State, name, payload, options sobek.Valu
 	s := newSettlement(mi.vu.RegisterCallback(), mi.errors, reject)
 	defer s.recoverUnsettled()
 	inject(stepRegistered)
-	key := newSampleKey(req, state.Tags.GetCurrentValues())
+	key := newSampleKey(operationInvoke, req, state.Tags.GetCurrentValues())
 	onComplete := func(result *native.Outcome) {
 		s.completed()
 		defer s.recoverUnsettled()

@@ -28,6 +28,11 @@ type lambdaMetrics struct {
 	// What the invocations cost, USD, from the REPORT and the client's
 	// pricing: only invocations with a REPORT (see pricing.cost).
 	cost *metrics.Metric // Counter
+
+	// Streamed calls (InvokeWithResponseStream, function URLs).
+	firstChunk *metrics.Metric // Trend, time: from the call's start to its first chunk
+	chunkGap   *metrics.Metric // Trend, time: between two chunks of a call
+	chunks     *metrics.Metric // Counter
 }
 
 var (
@@ -63,6 +68,9 @@ func registerMetrics(registry *metrics.Registry) (*lambdaMetrics, error) {
 		{&m.maxMemoryUsed, "lambda_max_memory_used", metrics.Trend, metrics.Data},
 		{&m.coldStarts, "lambda_cold_starts", metrics.Rate, metrics.Default},
 		{&m.cost, "lambda_cost_usd", metrics.Counter, metrics.Default},
+		{&m.firstChunk, "lambda_stream_first_chunk", metrics.Trend, metrics.Time},
+		{&m.chunkGap, "lambda_stream_chunk_gap", metrics.Trend, metrics.Time},
+		{&m.chunks, "lambda_stream_chunks", metrics.Counter, metrics.Default},
 	} {
 		if *def.dst, err = registry.NewMetric(def.name, def.typ, def.value); err != nil {
 			return nil, err
@@ -99,25 +107,54 @@ func boolValue(b bool) float64 {
 // mebibytes converts Lambda's MB (which are MiB) to bytes for a data Trend.
 func mebibytes(mb float64) float64 { return mb * 1024 * 1024 }
 
-// sampleKey is what an invocation's samples carry, fixed when invoke()
-// was called: the VU's tags and metadata then (a script may change them
-// before the answer arrives), the function, and the script's tags. It
-// holds nothing of the payload.
+// The operation tag of every sample: which Lambda call made it.
+const (
+	operationInvoke = "Invoke"
+	operationStream = "InvokeWithResponseStream"
+	operationURL    = "FunctionUrl"
+)
+
+// sampleKey is what a call's samples carry, fixed when the script made the
+// call: the VU's tags and metadata then (a script may change them before
+// the answer arrives) with the call's own (the operation, and the function
+// or the URL), and the script's tags. It holds nothing of the payload.
 type sampleKey struct {
-	base           metrics.TagsAndMeta
-	functionName   string
-	qualifier      string
-	invocationType string
-	scriptTags     map[string]string
+	base       metrics.TagsAndMeta
+	callTags   *metrics.TagSet // base's tags and the call's
+	scriptTags map[string]string
 }
 
-func newSampleKey(req *invocation, base metrics.TagsAndMeta) *sampleKey {
+// newSampleKey is the key of an invoke() (operationInvoke) or an
+// invokeWithResponseStream() (operationStream).
+func newSampleKey(operation string, req *invocation, base metrics.TagsAndMeta) *sampleKey {
 	return &sampleKey{
-		base:           base,
-		functionName:   functionTag(req.FunctionName),
-		qualifier:      qualifierTag(req),
-		invocationType: defaultString(req.InvocationType, "RequestResponse"),
-		scriptTags:     req.Tags,
+		base: base,
+		callTags: base.Tags.
+			With("operation", operation).
+			With("function", functionTag(req.FunctionName)).
+			With("qualifier", qualifierTag(req)).
+			With("invocation_type", defaultString(req.InvocationType, "RequestResponse")),
+		scriptTags: req.Tags,
+	}
+}
+
+// newURLSampleKey is the key of an invokeUrl(): the URL as given (as
+// k6/http tags url) and the method.
+func newURLSampleKey(call *urlCall, base metrics.TagsAndMeta) *sampleKey {
+	method := strings.ToUpper(call.Method)
+	if method == "" {
+		method = "GET"
+		if call.BodyText != "" || len(call.BodyBytes) > 0 {
+			method = "POST"
+		}
+	}
+	return &sampleKey{
+		base: base,
+		callTags: base.Tags.
+			With("operation", operationURL).
+			With("url", call.URL).
+			With("method", method),
+		scriptTags: call.Tags,
 	}
 }
 
@@ -127,15 +164,19 @@ func newSampleKey(req *invocation, base metrics.TagsAndMeta) *sampleKey {
 func (m *lambdaMetrics) invocationSamples(
 	builtin *metrics.BuiltinMetrics, key *sampleKey, o *native.Outcome, prices pricing,
 ) metrics.Samples {
-	tags := key.base.Tags.
-		With("function", key.functionName).
-		With("qualifier", key.qualifier).
-		With("invocation_type", key.invocationType)
+	set := newSampleSet(key, o, 0)
+	m.addInvocation(set, builtin, o, o.FunctionError != nil, prices)
+	return set.samples
+}
+
+// newSampleSet makes the set of a call's samples, tagged with its key and
+// its outcome, with room for the most it emits (12) and extra more, so
+// that appending never grows it.
+func newSampleSet(key *sampleKey, o *native.Outcome, extra int) *sampleSet {
+	tags := key.callTags
 	status := o.StatusCode
-	failed := o.FunctionError != nil
 	if o.Error != nil {
 		status = o.Error.StatusCode
-		failed = true
 		tags = tags.With("error_code", errorCodeTag(o.Error))
 	} else if o.FunctionError != nil {
 		tags = tags.With("error_code", *o.FunctionError)
@@ -147,13 +188,19 @@ func (m *lambdaMetrics) invocationSamples(
 	for key, value := range key.scriptTags {
 		tags = tags.With(key, value)
 	}
+	return &sampleSet{tags: tags, meta: key.base.Metadata, at: o.End(), samples: make(metrics.Samples, 0, 12+extra)}
+}
 
-	// Sized for the most an invocation emits (12), so that appending
-	// never grows it.
-	set := &sampleSet{tags: tags, meta: key.base.Metadata, at: o.End(), samples: make(metrics.Samples, 0, 12)}
+// addInvocation adds what every call emits: the count, the round trip,
+// failure, the function error, the REPORT's figures and cost, and the
+// bytes on the wire. failed is the call's own verdict beyond an error (a
+// function error; a function URL's status).
+func (m *lambdaMetrics) addInvocation(
+	set *sampleSet, builtin *metrics.BuiltinMetrics, o *native.Outcome, failed bool, prices pricing,
+) {
 	set.add(m.invocations, 1)
 	set.add(m.duration, metrics.D(o.Duration()))
-	set.add(m.failed, boolValue(failed))
+	set.add(m.failed, boolValue(failed || o.Error != nil))
 	if o.FunctionError != nil {
 		set.add(m.functionErrors, 1)
 	}
@@ -174,7 +221,6 @@ func (m *lambdaMetrics) invocationSamples(
 		set.add(builtin.DataSent, float64(o.BytesSent))
 		set.add(builtin.DataReceived, float64(o.BytesReceived))
 	}
-	return set.samples
 }
 
 // functionTag is the function as named, without a `:qualifier` suffix

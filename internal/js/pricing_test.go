@@ -59,10 +59,8 @@ func TestCostSampleOfAnOutcome(t *testing.T) {
 	m, err := registerMetrics(registry)
 	require.NoError(t, err)
 	duration := int64(20e6)
-	key := &sampleKey{
-		base:         metrics.TagsAndMeta{Tags: registry.RootTagSet().With("scenario", "cost")},
-		functionName: "f", qualifier: "$LATEST", invocationType: "RequestResponse",
-	}
+	key := newSampleKey(operationInvoke, &invocation{Request: native.Request{FunctionName: "f"}},
+		metrics.TagsAndMeta{Tags: registry.RootTagSet().With("scenario", "cost")})
 	costOf := func(report *native.Report, prices pricing) []metrics.Sample {
 		o := &native.Outcome{StatusCode: 200, Report: report, DurationNs: &duration}
 		samples := m.invocationSamples(nil, key, o, prices)

@@ -21,15 +21,21 @@ func (c *lambdaClient) settleOutcome(o *native.Outcome, resolve, reject func(any
 		return
 	}
 	// As k6-jslib-aws: "<X-Amz-Function-Error>: <payload>", with the response.
-	err := errors.construct("LambdaInvocationError", *o.FunctionError+": "+o.Payload, response)
-	_ = err.Set("functionError", *o.FunctionError)
-	// Beyond k6-jslib-aws: the runtime's {errorType, errorMessage}, when the
-	// payload is that JSON (it is not for, e.g., a timeout's plain text).
+	_ = reject(errors.invocationError(*o.FunctionError, o.Payload, response))
+}
+
+// invocationError is a LambdaInvocationError: "<functionError>: <text>",
+// with the response. Beyond k6-jslib-aws, it has the runtime's errorType
+// and errorMessage when text is the runtime's JSON error (it is not for,
+// e.g., a timeout's plain text).
+func (c *errorClasses) invocationError(functionError, text string, response *sobek.Object) *sobek.Object {
+	err := c.construct("LambdaInvocationError", functionError+": "+text, response)
+	_ = err.Set("functionError", functionError)
 	var body struct {
 		ErrorType    *string `json:"errorType"`
 		ErrorMessage *string `json:"errorMessage"`
 	}
-	if json.Unmarshal([]byte(o.Payload), &body) == nil {
+	if json.Unmarshal([]byte(text), &body) == nil {
 		if body.ErrorType != nil {
 			_ = err.Set("errorType", *body.ErrorType)
 		}
@@ -37,7 +43,7 @@ func (c *lambdaClient) settleOutcome(o *native.Outcome, resolve, reject func(any
 			_ = err.Set("errorMessage", *body.ErrorMessage)
 		}
 	}
-	_ = reject(err)
+	return err
 }
 
 // responseObject is the k6-jslib-aws InvocationResponse.
@@ -48,16 +54,21 @@ func (c *lambdaClient) responseObject(o *native.Outcome) *sobek.Object {
 	_ = obj.Set("executedVersion", optionalValue(rt, o.ExecutedVersion))
 	_ = obj.Set("logResult", optionalValue(rt, o.LogResult))
 	_ = obj.Set("payload", o.Payload)
-	if r := o.Report; r != nil {
-		report := rt.NewObject()
-		_ = report.Set("durationMs", r.DurationMs)
-		_ = report.Set("billedDurationMs", r.BilledDurationMs)
-		_ = report.Set("memorySizeMB", r.MemorySizeMB)
-		_ = report.Set("maxMemoryUsedMB", r.MaxMemoryUsedMB)
-		_ = report.Set("initDurationMs", optionalNumber(rt, r.InitDurationMs))
-		_ = obj.Set("report", report)
+	if o.Report != nil {
+		_ = obj.Set("report", reportObject(rt, o.Report))
 	}
 	return obj
+}
+
+// reportObject is the REPORT line's figures, as a response has them.
+func reportObject(rt *sobek.Runtime, r *native.Report) *sobek.Object {
+	report := rt.NewObject()
+	_ = report.Set("durationMs", r.DurationMs)
+	_ = report.Set("billedDurationMs", r.BilledDurationMs)
+	_ = report.Set("memorySizeMB", r.MemorySizeMB)
+	_ = report.Set("maxMemoryUsedMB", r.MaxMemoryUsedMB)
+	_ = report.Set("initDurationMs", optionalNumber(rt, r.InitDurationMs))
+	return report
 }
 
 func optionalNumber(rt *sobek.Runtime, f *float64) sobek.Value {

@@ -101,10 +101,23 @@ func (s *settlement) recoverUnsettled() {
 		message = fmt.Sprintf("xk6-lambda: invoke failed: %v", r)
 		fmt.Fprintln(os.Stderr, message)
 	}
+	s.failWith(s.errors.plain("InternalError", message), flight, inFlight)
+}
+
+// fail rejects the promise with reason and cancels the call if it is in
+// flight: a script's onChunk threw.
+func (s *settlement) fail(reason any) {
+	s.mu.Lock()
+	flight, inFlight := s.flight, s.flight != nil && !s.done
+	s.mu.Unlock()
+	s.failWith(reason, flight, inFlight)
+}
+
+func (s *settlement) failWith(reason any, flight *native.InFlight, inFlight bool) {
 	// Settled before the cancel: the cancelled completion, which may come
 	// at once on the drain, must find the promise settled, or its
-	// CancelledError would hide the report of the failure.
-	s.settle(func() { _ = s.reject(s.errors.plain("InternalError", message)) })
+	// CancelledError would hide the reason.
+	s.settle(func() { _ = s.reject(reason) })
 	if inFlight {
 		flight.Cancel()
 	}

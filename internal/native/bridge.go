@@ -159,31 +159,49 @@ func (f *InFlight) Release() {
 // once, on the goroutine that drains the completion queue, unless start
 // returns a Rejection (then nothing was sent and onComplete is never called).
 func (c *Client) Start(req *Request, onComplete func(*Outcome)) (*InFlight, *Rejection) {
+	return c.startQueued(onComplete, func(queue *C.LambdaCompletionQueue, userData C.size_t,
+		out **C.LambdaInvocation, outErr **C.char) C.enum_LambdaStatus {
+		var pin runtime.Pinner
+		defer pin.Unpin()
+		creq := invokeRequest(&pin, req)
+		return C.lambda_client_invoke_queued(c.handle, &creq, queue, userData, out, outErr)
+	})
+}
+
+// invokeRequest is req as the C ABI borrows it, its Go memory pinned by p.
+func invokeRequest(p *runtime.Pinner, req *Request) C.LambdaInvokeRequest {
+	var creq C.LambdaInvokeRequest
+	creq.function_name, creq.function_name_len = stringPtr(p, req.FunctionName)
+	if req.PayloadBytes != nil {
+		creq.payload, creq.payload_len = bytesPtr(p, req.PayloadBytes)
+	} else {
+		creq.payload, creq.payload_len = stringPtr(p, req.PayloadText)
+	}
+	creq.invocation_type, creq.invocation_type_len = stringPtr(p, req.InvocationType)
+	creq.log_type, creq.log_type_len = stringPtr(p, req.LogType)
+	creq.client_context, creq.client_context_len = stringPtr(p, req.ClientContext)
+	creq.qualifier, creq.qualifier_len = stringPtr(p, req.Qualifier)
+	return creq
+}
+
+// queuedStart is one of the library's `lambda_client_*_queued` calls.
+type queuedStart func(queue *C.LambdaCompletionQueue, userData C.size_t,
+	out **C.LambdaInvocation, outErr **C.char) C.enum_LambdaStatus
+
+// startQueued starts a call whose completions go to the drain, which hands
+// them to receiver (a func(*Outcome) or a StreamReceiver; see deliver).
+func (c *Client) startQueued(receiver any, start queuedStart) (*InFlight, *Rejection) {
 	queue := completionQueue()
 	if queue == nil {
 		return nil, &Rejection{err: fmt.Errorf("%w: the completion queue could not be created", errLibrary)}
 	}
-	var pin runtime.Pinner
-	defer pin.Unpin()
-	var creq C.LambdaInvokeRequest
-	creq.function_name, creq.function_name_len = stringPtr(&pin, req.FunctionName)
-	if req.PayloadBytes != nil {
-		creq.payload, creq.payload_len = bytesPtr(&pin, req.PayloadBytes)
-	} else {
-		creq.payload, creq.payload_len = stringPtr(&pin, req.PayloadText)
-	}
-	creq.invocation_type, creq.invocation_type_len = stringPtr(&pin, req.InvocationType)
-	creq.log_type, creq.log_type_len = stringPtr(&pin, req.LogType)
-	creq.client_context, creq.client_context_len = stringPtr(&pin, req.ClientContext)
-	creq.qualifier, creq.qualifier_len = stringPtr(&pin, req.Qualifier)
-
-	handle := cgo.NewHandle(onComplete)
+	handle := cgo.NewHandle(receiver)
 	var invocation *C.LambdaInvocation
 	var outErr *C.char
-	// The cgo.Handle travels as the completion's user data, an integer: the
-	// library never dereferences it; deliver() turns it back, once.
-	status := C.lambda_client_invoke_queued(c.handle, &creq, queue,
-		C.size_t(handle), &invocation, &outErr)
+	// The cgo.Handle travels as the completions' user data, an integer:
+	// the library never dereferences it; deliver() turns it back, and
+	// deletes it with the call's last completion.
+	status := start(queue, C.size_t(handle), &invocation, &outErr)
 	runtime.KeepAlive(c)
 	if r := statusRejection(status, outErr); r != nil {
 		handle.Delete()

@@ -12,6 +12,7 @@ import (
 	"os"
 	"runtime/cgo"
 	"sync"
+	"time"
 	"unsafe"
 )
 
@@ -59,10 +60,9 @@ func drainCompletions(queue *C.LambdaCompletionQueue) {
 			held = int(C.lambda_completion_queue_take(queue, &batch[0], C.size_t(len(batch)), C.size_t(held)))
 		}
 		for i := range held {
-			c := &batch[i]
 			// Copied out of the library's memory before the next call
 			// frees it.
-			deliver(uintptr(c.user_data), outcomeOf(&c.result))
+			deliver(&batch[i])
 		}
 		if wake == nil || held > 0 {
 			// The next take frees these (nothing stays held while the
@@ -102,20 +102,39 @@ func wakeFile(queue *C.LambdaCompletionQueue) *os.File {
 	return os.NewFile(uintptr(fd), "xk6-lambda-completions")
 }
 
-// deliver hands one outcome to its invocation's completion function. A
-// panic there is reported, not allowed to stop the drain: other
-// invocations are waiting on it.
-func deliver(userData uintptr, outcome *Outcome) {
+// deliver hands one completion to its call's receiver: an invocation's
+// outcome to its func(*Outcome); a streamed call's chunk, then its outcome,
+// to its StreamReceiver. The call's last completion deletes its handle. A
+// panic in the receiver is reported, not allowed to stop the drain: other
+// calls are waiting on it.
+func deliver(c *C.LambdaCompletion) {
 	defer func() {
 		if r := recover(); r != nil {
 			fmt.Fprintf(os.Stderr, "xk6-lambda: completion handler panicked: %v\n", r)
 		}
 	}()
-	handle := cgo.Handle(userData)
-	onComplete, _ := handle.Value().(func(*Outcome))
-	handle.Delete()
-	if onComplete != nil {
-		onComplete(outcome)
+	handle := cgo.Handle(c.user_data)
+	switch c.kind {
+	case C.LAMBDA_COMPLETION_KIND_CHUNK:
+		if receiver, ok := handle.Value().(StreamReceiver); ok {
+			var data []byte
+			if receiver.WantsChunks() {
+				data = chunkBytes(c.bytes)
+			}
+			receiver.Chunk(data, time.Duration(c.gap_ns)) // #nosec G115 -- nanoseconds between two chunks
+		}
+	case C.LAMBDA_COMPLETION_KIND_STREAMED:
+		receiver, _ := handle.Value().(StreamReceiver)
+		handle.Delete()
+		if receiver != nil {
+			receiver.Done(decodeStreamOutcome(textBytes(c.bytes)))
+		}
+	default:
+		onComplete, _ := handle.Value().(func(*Outcome))
+		handle.Delete()
+		if onComplete != nil {
+			onComplete(outcomeOf(&c.result))
+		}
 	}
 }
 

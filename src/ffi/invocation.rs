@@ -1,6 +1,7 @@
 //! Starting, cancelling and completing invocations.
 
 use std::ffi::c_char;
+use std::future::Future;
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 
@@ -78,13 +79,16 @@ fn optional(value: &str) -> Option<String> {
     (!value.is_empty()).then(|| value.to_owned())
 }
 
-/// Copies the request out of C memory and parses its options.
+/// Why a request was refused before anything was sent: the status, and
+/// the error to hand over through `out_error` (none for an ABI misuse).
+pub(super) type Refusal = (LambdaStatus, Option<InvokeError>);
+
+/// Copies the request out of C memory and parses its options; the caller
+/// validates it for its operation.
 ///
 /// # Safety
 /// The pointers of `request` follow `LambdaInvokeRequest`'s rules.
-unsafe fn read_request(
-    request: &LambdaInvokeRequest,
-) -> Result<ValidRequest, (LambdaStatus, Option<InvokeError>)> {
+pub(super) unsafe fn read_request(request: &LambdaInvokeRequest) -> Result<InvokeRequest, Refusal> {
     let plain = |status| (status, None);
     let function_name = text(request.function_name, request.function_name_len).map_err(plain)?;
     let payload = bytes(request.payload, request.payload_len).map_err(plain)?;
@@ -102,7 +106,18 @@ unsafe fn read_request(
         client_context: optional(client_context),
         qualifier: optional(qualifier),
     };
-    parsed.into_valid().map_err(invalid)
+    Ok(parsed)
+}
+
+/// Hands a refusal over: its error through `out_error`, its status back.
+///
+/// # Safety
+/// `out_error` is NULL or valid for a pointer write.
+pub(super) unsafe fn refuse(out_error: *mut *mut c_char, (status, error): Refusal) -> LambdaStatus {
+    if let Some(error) = error {
+        give_string(out_error, error.to_json());
+    }
+    status
 }
 
 /// Starts an invocation and returns at once; the outcome arrives through
@@ -195,40 +210,52 @@ unsafe fn start(
     let (Some(client), Some(request)) = (client.as_ref(), request.as_ref()) else {
         return LambdaStatus::NullArgument;
     };
-    let request = match read_request(request) {
-        Ok(request) => request,
-        Err((status, error)) => {
-            if let Some(error) = error {
-                give_string(out_error, error.to_json());
-            }
-            return status;
-        }
-    };
-    let cancel = Arc::new(Notify::new());
-    let cancelled = Arc::clone(&cancel);
+    let invalid = |e| (LambdaStatus::InvalidRequest, Some(e));
+    let request: ValidRequest =
+        match read_request(request).and_then(|r| r.into_valid().map_err(invalid)) {
+            Ok(request) => request,
+            Err(refusal) => return refuse(out_error, refusal),
+        };
     let client = client.inner.clone();
+    *out_invocation = launch(deliver, Finished::Failed, move |cancelled| async move {
+        // Boxed once: the invocation's future is large, and moving it
+        // through select/catch_unwind/spawn would copy it each time.
+        let invocation = Box::pin(client.invoke(request));
+        tokio::select! {
+            invoked = invocation => Finished::Invoked(invoked),
+            // notify_one stores a permit, so a cancel that comes before
+            // this task first runs is not missed.
+            _ = cancelled.notified() => Finished::Failed(InvokeError::cancelled()),
+        }
+    });
+    LambdaStatus::Ok
+}
+
+/// Spawns a call that was accepted: `work` gets the call's cancellation
+/// signal and returns how the call ended, which `deliver` receives exactly
+/// once; a panic in `work` is delivered as `panicked` makes it. Returns
+/// the call's handle, for the caller.
+pub(super) fn launch<Fut>(
+    deliver: impl FnOnce(Finished) + Send + 'static,
+    panicked: fn(InvokeError) -> Finished,
+    work: impl FnOnce(Arc<Notify>) -> Fut,
+) -> *mut LambdaInvocation
+where
+    Fut: Future<Output = Finished> + Send + 'static,
+{
+    let cancel = Arc::new(Notify::new());
+    let work = work(Arc::clone(&cancel));
     // The runtime first (starting it may panic), then the count, lowered
     // only once the completion is delivered: a task that ended without
     // delivering would stay counted, which is what a leak check must see.
     let runtime = runtime();
     live::IN_FLIGHT.add(1);
     runtime.spawn(async move {
-        // Boxed once: the invocation's future is large, and moving it
-        // through select/catch_unwind/spawn would copy it each time.
-        let invocation = Box::pin(client.invoke(request));
-        let work = async {
-            tokio::select! {
-                invoked = invocation => Finished::Invoked(invoked),
-                // notify_one stores a permit, so a cancel that comes
-                // before this task first runs is not missed.
-                _ = cancelled.notified() => Finished::Failed(InvokeError::cancelled()),
-            }
-        };
         // A panic in the SDK or in this library must still complete the
-        // invocation: the caller is waiting for exactly one completion.
+        // call: the caller is waiting for exactly one completion.
         let finished = match AssertUnwindSafe(work).catch_unwind().await {
             Ok(finished) => finished,
-            Err(panic) => Finished::Failed(InvokeError::internal(format!(
+            Err(panic) => panicked(InvokeError::internal(format!(
                 "xk6-lambda panicked during the invocation: {}",
                 panic_message(&*panic)
             ))),
@@ -236,11 +263,10 @@ unsafe fn start(
         deliver(finished);
         live::IN_FLIGHT.sub(1);
     });
-    *out_invocation = Box::into_raw(Box::new(LambdaInvocation {
+    Box::into_raw(Box::new(LambdaInvocation {
         cancel,
         _live: live::INVOCATIONS.token(),
-    }));
-    LambdaStatus::Ok
+    }))
 }
 
 fn panic_message(panic: &(dyn std::any::Any + Send)) -> &str {

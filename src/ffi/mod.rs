@@ -27,6 +27,7 @@ mod invocation;
 mod live;
 mod queue;
 mod result;
+mod stream;
 mod strings;
 mod wake;
 
@@ -42,7 +43,11 @@ pub use queue::{
     lambda_completion_queue_wait, lambda_completion_queue_wake_fd, lambda_completions_free,
     LambdaCompletion, LambdaCompletionQueue,
 };
-pub use result::{LambdaCompletionData, LambdaResult, LambdaText};
+pub use result::{LambdaCompletionData, LambdaCompletionKind, LambdaResult, LambdaText};
+pub use stream::{
+    lambda_client_invoke_stream_queued, lambda_client_invoke_url_queued, LambdaHeader,
+    LambdaUrlRequest,
+};
 pub use strings::{lambda_string_free, lambda_version};
 
 /// Serialises this crate's unit tests that create or free what

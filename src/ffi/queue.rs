@@ -15,17 +15,28 @@ use std::time::{Duration, Instant};
 
 use super::boundary::{guard_void, guard_with};
 use super::live::{self, Token};
-use super::result::{Finished, LambdaCompletionData, LambdaResult};
+use super::result::{
+    Finished, LambdaCompletionData, LambdaCompletionKind, LambdaResult, LambdaText,
+};
 use super::wake::WakeFd;
 
 /// One completion, handed to the caller by `lambda_completion_queue_take`
-/// or `lambda_completion_queue_wait`: the invocation's `user_data`, its
-/// flat `result`, and the `data` that result points into, owned by the
-/// caller until it passes the batch to `lambda_completions_free`.
+/// or `lambda_completion_queue_wait`: the call's `user_data`, what it
+/// carries (`kind` says which fields are set), and the `data` they point
+/// into, owned by the caller until it passes the batch to
+/// `lambda_completions_free`. The completions of one call arrive in order.
 #[repr(C)]
 pub struct LambdaCompletion {
     pub user_data: usize,
+    pub kind: LambdaCompletionKind,
+    /// `LAMBDA_COMPLETION_KIND_INVOKED`: the invocation's outcome.
     pub result: LambdaResult,
+    /// `LAMBDA_COMPLETION_KIND_CHUNK`: the chunk;
+    /// `LAMBDA_COMPLETION_KIND_STREAMED`: the outcome's JSON.
+    pub bytes: LambdaText,
+    /// `LAMBDA_COMPLETION_KIND_CHUNK`: nanoseconds since the call's
+    /// previous chunk arrived (0 for the first).
+    pub gap_ns: u64,
     pub data: *mut LambdaCompletionData,
 }
 
@@ -33,9 +44,24 @@ impl LambdaCompletion {
     /// A slot for `lambda_completion_queue_take` to fill.
     pub const EMPTY: Self = Self {
         user_data: 0,
+        kind: LambdaCompletionKind::Invoked,
         result: LambdaResult::EMPTY,
+        bytes: LambdaText::ABSENT,
+        gap_ns: 0,
         data: std::ptr::null_mut(),
     };
+
+    /// Hands `data` over: the flat view of it, and the ownership.
+    fn handed_over(user_data: usize, data: Box<LambdaCompletionData>) -> Self {
+        Self {
+            user_data,
+            kind: data.kind(),
+            result: data.result(),
+            bytes: data.bytes(),
+            gap_ns: data.gap_ns(),
+            data: Box::into_raw(data),
+        }
+    }
 }
 
 pub(super) struct Shared {
@@ -57,7 +83,15 @@ impl Shared {
 
     pub(super) fn push(&self, user_data: usize, finished: Finished) {
         // Counted (its token) before a take can see it and free it.
-        let data = LambdaCompletionData::new(finished);
+        self.push_data(user_data, LambdaCompletionData::new(finished));
+    }
+
+    /// A chunk of a streamed call; its outcome follows with `push`.
+    pub(super) fn push_chunk(&self, user_data: usize, bytes: bytes::Bytes, gap_ns: u64) {
+        self.push_data(user_data, LambdaCompletionData::chunk(bytes, gap_ns));
+    }
+
+    fn push_data(&self, user_data: usize, data: Box<LambdaCompletionData>) {
         let mut pending = self.pending.lock().unwrap_or_else(|p| p.into_inner());
         pending.push_back((user_data, data));
         drop(pending);
@@ -77,11 +111,8 @@ impl Shared {
         self.signalled.store(false, Ordering::SeqCst);
         let n = pending.len().min(capacity);
         for (i, (user_data, data)) in pending.drain(..n).enumerate() {
-            out.add(i).write(LambdaCompletion {
-                user_data,
-                result: data.result(),
-                data: Box::into_raw(data),
-            });
+            out.add(i)
+                .write(LambdaCompletion::handed_over(user_data, data));
         }
         n
     }

@@ -6,6 +6,14 @@
 //! decoding there cost CPU and allocations on both sides and copied the
 //! payload twice more. Errors (the rare path, with many optional fields)
 //! still travel as the error's JSON.
+//!
+//! Streamed calls (InvokeWithResponseStream, function URLs) put a
+//! completion per chunk on the queue, then one with their outcome. That
+//! outcome is JSON (`Streamed::to_json`): it comes once per call, after
+//! chunks that carry the bytes, and has fields `LambdaResult` lacks
+//! (headers, an error code with details, chunk statistics).
+
+use bytes::Bytes;
 
 use super::live::{self, Token};
 use crate::error::InvokeError;
@@ -21,12 +29,12 @@ pub struct LambdaText {
 }
 
 impl LambdaText {
-    const ABSENT: Self = Self {
+    pub(crate) const ABSENT: Self = Self {
         ptr: std::ptr::null(),
         len: 0,
     };
 
-    fn of(text: &[u8]) -> Self {
+    pub(crate) fn of(text: &[u8]) -> Self {
         Self {
             ptr: text.as_ptr(),
             len: text.len(),
@@ -94,6 +102,23 @@ impl LambdaResult {
     };
 }
 
+/// What a completion carries, which says which of its fields are set.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LambdaCompletionKind {
+    /// An invocation started with `lambda_client_invoke_queued` ended:
+    /// `result` holds its outcome. The last completion of its user data.
+    Invoked = 0,
+    /// A chunk of a streamed call, as it arrived: `bytes` holds it (it may
+    /// be empty), `gap_ns` the time since the call's previous chunk (0 for
+    /// the first). More completions of its user data follow.
+    Chunk = 1,
+    /// A streamed call ended: `bytes` holds its outcome as JSON (see
+    /// `lambda_client_invoke_stream_queued`). The last completion of its
+    /// user data.
+    Streamed = 2,
+}
+
 /// How an invocation ended, as its task delivers it.
 #[derive(Debug)]
 pub(crate) enum Finished {
@@ -101,6 +126,8 @@ pub(crate) enum Finished {
     Invoked(Invoked),
     /// Cancelled, or a caught panic: no statistics.
     Failed(InvokeError),
+    /// A streamed call ended (however it did): its outcome's JSON.
+    Streamed(Vec<u8>),
 }
 
 impl Finished {
@@ -109,14 +136,22 @@ impl Finished {
         match self {
             Self::Invoked(invoked) => invoked.to_json(),
             Self::Failed(error) => error.to_json(),
+            Self::Streamed(json) => json.clone(),
         }
     }
+}
+
+/// What a completion holds: an outcome, or a chunk of a streamed call.
+#[derive(Debug)]
+enum Content {
+    Finished(Finished),
+    Chunk { bytes: Bytes, gap_ns: u64 },
 }
 
 /// What a queued completion owns; its `LambdaResult` points into it.
 /// Opaque to the caller, who frees it with `lambda_completions_free`.
 pub struct LambdaCompletionData {
-    finished: Finished,
+    content: Content,
     error_json: Option<Vec<u8>>,
     _live: Token,
 }
@@ -126,6 +161,7 @@ impl LambdaCompletionData {
         let error = match &finished {
             Finished::Invoked(invoked) => invoked.result.as_ref().err(),
             Finished::Failed(error) => Some(error),
+            Finished::Streamed(_) => None,
         };
         let error_json = error.map(|e| {
             serde_json::to_vec(e).unwrap_or_else(|_| {
@@ -133,10 +169,42 @@ impl LambdaCompletionData {
             })
         });
         Box::new(Self {
-            finished,
+            content: Content::Finished(finished),
             error_json,
             _live: live::COMPLETIONS.token(),
         })
+    }
+
+    pub(crate) fn chunk(bytes: Bytes, gap_ns: u64) -> Box<Self> {
+        Box::new(Self {
+            content: Content::Chunk { bytes, gap_ns },
+            error_json: None,
+            _live: live::COMPLETIONS.token(),
+        })
+    }
+
+    pub(crate) fn kind(&self) -> LambdaCompletionKind {
+        match &self.content {
+            Content::Finished(Finished::Streamed(_)) => LambdaCompletionKind::Streamed,
+            Content::Finished(_) => LambdaCompletionKind::Invoked,
+            Content::Chunk { .. } => LambdaCompletionKind::Chunk,
+        }
+    }
+
+    /// A chunk's bytes, or a streamed call's outcome JSON; else absent.
+    pub(crate) fn bytes(&self) -> LambdaText {
+        match &self.content {
+            Content::Chunk { bytes, .. } => LambdaText::of(bytes),
+            Content::Finished(Finished::Streamed(json)) => LambdaText::of(json),
+            Content::Finished(_) => LambdaText::ABSENT,
+        }
+    }
+
+    pub(crate) fn gap_ns(&self) -> u64 {
+        match &self.content {
+            Content::Chunk { gap_ns, .. } => *gap_ns,
+            Content::Finished(_) => 0,
+        }
     }
 
     /// The flat view, borrowing from `self`.
@@ -148,7 +216,7 @@ impl LambdaCompletionData {
                 .map_or(LambdaText::ABSENT, LambdaText::of),
             ..LambdaResult::EMPTY
         };
-        let Finished::Invoked(invoked) = &self.finished else {
+        let Content::Finished(Finished::Invoked(invoked)) = &self.content else {
             return result;
         };
         let wire = &invoked.wire;

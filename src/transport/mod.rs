@@ -9,4 +9,3 @@
 
 pub mod direct;
 pub mod sdk;
-pub(crate) mod sign;

@@ -51,6 +51,13 @@ func specEncode(s string, keepSlash bool) string {
 	return string(out)
 }
 
+// payloadHash is the hex SHA-256 of body, as signed and as sent in
+// X-Amz-Content-Sha256.
+func payloadHash(body []byte) string {
+	sum := sha256.Sum256(body)
+	return hex.EncodeToString(sum[:])
+}
+
 // sign sets X-Amz-Date, X-Amz-Security-Token and Authorization on req,
 // signing host, content-length, content-type and every x-amz-* header.
 func (sg testSigner) sign(req *http.Request, body []byte) {
@@ -100,8 +107,7 @@ func (sg testSigner) sign(req *http.Request, body []byte) {
 	}
 	signedHeaders := strings.Join(names, ";")
 
-	payloadHash := sha256.Sum256(body)
-	hashed := hex.EncodeToString(payloadHash[:])
+	hashed := payloadHash(body)
 	if sg.payloadHash != "" {
 		hashed = sg.payloadHash
 	}
@@ -190,26 +196,39 @@ func (r reply) message(t *testing.T) string {
 
 func (ts *testServer) request(t *testing.T, c call) *http.Request {
 	t.Helper()
-	target := ts.URL + invokePrefix + c.function + invokeSuffix
+	target := invokePrefix + c.function + invokeSuffix
 	if c.stream {
-		target = ts.URL + "/2021-11-15/functions/" + c.function + "/response-streaming-invocations"
+		target = "/2021-11-15/functions/" + c.function + "/response-streaming-invocations"
 	}
 	if c.query != "" {
 		target += "?" + c.query
 	}
-	req, err := http.NewRequest(http.MethodPost, target, bytes.NewReader(c.body))
+	return ts.newRequest(t, http.MethodPost, target, c.body, c.signer, c.tamper,
+		map[string]string{"Content-Type": "application/json"}, c.headers)
+}
+
+// newRequest is a request to the server for target (path and query, as
+// they go on the wire), with the headers of each map set in turn, signed
+// by signer (nil: unsigned), then changed by tamper (if set). Invoke and
+// function URL requests are all made here, so that they are signed alike.
+func (ts *testServer) newRequest(t *testing.T, method, target string, body []byte, signer *testSigner,
+	tamper func(*http.Request), headers ...map[string]string,
+) *http.Request {
+	t.Helper()
+	req, err := http.NewRequest(method, ts.URL+target, bytes.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
 	}
-	req.Header.Set("Content-Type", "application/json")
-	for k, v := range c.headers {
-		req.Header.Set(k, v)
+	for _, set := range headers {
+		for k, v := range set {
+			req.Header.Set(k, v)
+		}
 	}
-	if c.signer != nil {
-		c.signer.sign(req, c.body)
+	if signer != nil {
+		signer.sign(req, body)
 	}
-	if c.tamper != nil {
-		c.tamper(req)
+	if tamper != nil {
+		tamper(req)
 	}
 	return req
 }
@@ -218,14 +237,21 @@ func (ts *testServer) request(t *testing.T, c call) *http.Request {
 // test.
 func (ts *testServer) invoke(t *testing.T, c call) reply {
 	t.Helper()
-	resp, err := ts.client.Do(ts.request(t, c))
+	return ts.roundTrip(t, ts.request(t, c))
+}
+
+// roundTrip sends req and reads the whole response; transport errors fail
+// the test.
+func (ts *testServer) roundTrip(t *testing.T, req *http.Request) reply {
+	t.Helper()
+	resp, err := ts.client.Do(req)
 	if err != nil {
-		t.Fatalf("invoke %s: %v", c.function, err)
+		t.Fatalf("%s %s: %v", req.Method, req.URL, err)
 	}
 	defer func() { _ = resp.Body.Close() }()
 	body, err := io.ReadAll(resp.Body)
 	if err != nil {
-		t.Fatalf("invoke %s: reading the body: %v", c.function, err)
+		t.Fatalf("%s %s: reading the body: %v", req.Method, req.URL, err)
 	}
 	return reply{status: resp.StatusCode, header: resp.Header, body: body}
 }

@@ -3,9 +3,7 @@ package main
 import (
 	"bufio"
 	"bytes"
-	"crypto/sha256"
 	"encoding/base64"
-	"encoding/hex"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -27,34 +25,12 @@ type urlCall struct {
 
 func (ts *testServer) urlRequest(t *testing.T, c urlCall) *http.Request {
 	t.Helper()
-	req, err := http.NewRequest(c.method, ts.URL+c.target, bytes.NewReader(c.body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for k, v := range c.header {
-		req.Header.Set(k, v)
-	}
-	if c.signer != nil {
-		c.signer.sign(req, c.body)
-	}
-	if c.tamper != nil {
-		c.tamper(req)
-	}
-	return req
+	return ts.newRequest(t, c.method, c.target, c.body, c.signer, c.tamper, c.header)
 }
 
 func (ts *testServer) callURL(t *testing.T, c urlCall) reply {
 	t.Helper()
-	resp, err := ts.client.Do(ts.urlRequest(t, c))
-	if err != nil {
-		t.Fatalf("%s %s: %v", c.method, c.target, err)
-	}
-	defer func() { _ = resp.Body.Close() }()
-	body, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return reply{status: resp.StatusCode, header: resp.Header, body: body}
+	return ts.roundTrip(t, ts.urlRequest(t, c))
 }
 
 func TestURLEcho(t *testing.T) {
@@ -62,10 +38,6 @@ func TestURLEcho(t *testing.T) {
 	binary := make([]byte, 256)
 	for i := range binary {
 		binary[i] = byte(i)
-	}
-	bodyHash := func(b []byte) string {
-		sum := sha256.Sum256(b)
-		return hex.EncodeToString(sum[:])
 	}
 	cases := []struct {
 		name  string
@@ -85,7 +57,7 @@ func TestURLEcho(t *testing.T) {
 			header: map[string]string{"Content-Type": "application/octet-stream"}, signer: &mainKeys}, "/blob", nil},
 		{"POST, empty", urlCall{method: "POST", target: "/lambda-url/url-echo/", signer: &mainKeys}, "/", nil},
 		{"POST, x-amz-content-sha256 sent", urlCall{method: "POST", target: "/lambda-url/url-echo/h", body: binary,
-			header: map[string]string{"X-Amz-Content-Sha256": bodyHash(binary)}, signer: &mainKeys}, "/h", nil},
+			header: map[string]string{"X-Amz-Content-Sha256": payloadHash(binary)}, signer: &mainKeys}, "/h", nil},
 		{"DELETE, session keys, another region", urlCall{method: "DELETE", target: "/lambda-url/url-echo/item/7?force=true",
 			signer: &sessionKeys}, "/item/7", map[string][]string{"force": {"true"}}},
 		{"PATCH, an unsigned header", urlCall{method: "PATCH", target: "/lambda-url/url-echo/p", body: []byte("x"),

@@ -1,6 +1,7 @@
-//! SigV4 for the direct transport's one request shape: a POST whose path
-//! and query are already percent-encoded, a handful of headers, a body in
-//! memory.
+//! SigV4 for the direct transport: Invoke's and InvokeWithResponseStream's
+//! POSTs ([`Signer::sign_post`]: already canonical, the hot path) and
+//! function URL requests ([`Signer::sign`]: any method, query and
+//! headers, canonicalised here).
 //!
 //! Why not aws-sigv4 here: its general signer (any method, any header set,
 //! presigning, normalisation options) took 20% of the runtime thread's CPU
@@ -8,20 +9,44 @@
 //! through `fmt`, several allocations, and the signing key derived from the
 //! secret with four HMACs on every request. This one writes the canonical
 //! request into one buffer and keeps the day's signing key. It produces the
-//! same signature as aws-sigv4 with its default settings (double-encoded
-//! path, normalised dot segments, the session token signed), which the
-//! tests below check byte for byte; the SDK transport and every other
-//! request still use aws-sigv4.
+//! same signature as aws-sigv4 with its default settings (normalised and
+//! double-encoded path, the query decoded as a form and encoded again,
+//! header values trimmed, the session token signed), which the tests below
+//! check byte for byte. The direct transport has no other SigV4; the SDK
+//! transport (`transport: 'sdk'`) signs with aws-sigv4 through the SDK.
 
+use std::borrow::Cow;
 use std::sync::Mutex;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use hmac::{Hmac, KeyInit, Mac};
+use percent_encoding::{percent_decode_str, utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use sha2::{Digest, Sha256};
 
 type HmacSha256 = Hmac<Sha256>;
 
 const ALGORITHM: &str = "AWS4-HMAC-SHA256";
+
+const X_AMZ_CONTENT_SHA256: &str = "x-amz-content-sha256";
+const X_AMZ_DATE: &str = "x-amz-date";
+const X_AMZ_SECURITY_TOKEN: &str = "x-amz-security-token";
+
+/// Headers [`Signer::sign`] sends unsigned, as aws-sigv4's default
+/// settings leave them out: proxies and services change them on the way.
+const UNSIGNED_HEADERS: [&str; 4] = [
+    "authorization",
+    "user-agent",
+    "x-amzn-trace-id",
+    "transfer-encoding",
+];
+
+/// SigV4's `UriEncode`: every byte but the unreserved ones
+/// (`A-Za-z0-9-_.~`) as `%XY`.
+const NOT_UNRESERVED: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~');
 
 /// The credentials one request is signed with.
 pub struct Key<'a> {
@@ -31,10 +56,37 @@ pub struct Key<'a> {
 }
 
 /// What to add to the request: `x-amz-date`, `x-amz-security-token` (when
-/// the credentials have one) and `authorization`.
+/// the credentials have one), `authorization`, and `x-amz-content-sha256`
+/// when it was asked for.
 pub struct Signature {
     pub amz_date: String,
     pub authorization: String,
+    /// The body's SHA-256 in hex, signed as `x-amz-content-sha256`, when
+    /// [`Request::content_sha256`] asked for it.
+    pub content_sha256: Option<String>,
+}
+
+/// A request to sign with [`Signer::sign`].
+#[derive(Clone, Copy)]
+pub struct Request<'a> {
+    /// As sent (a custom method keeps its case).
+    pub method: &'a str,
+    /// As sent: percent-encoded (a `%` is an escape), starting with `/`.
+    pub path: &'a str,
+    /// As sent, without the `?` ("" for none).
+    pub query: &'a str,
+    /// The headers sent, `host` included: names in any case, values as
+    /// sent, in the order they are sent (a name given several times is
+    /// signed with its values in that order, joined by commas). All are
+    /// signed but `authorization`, `user-agent`, `x-amzn-trace-id` and
+    /// `transfer-encoding`; the headers the signer adds (`x-amz-date`, and
+    /// `x-amz-security-token` and `x-amz-content-sha256` when it adds
+    /// them) replace any given.
+    pub headers: &'a [(&'a str, &'a str)],
+    pub body: &'a [u8],
+    /// Also sign `x-amz-content-sha256`, the body's SHA-256, which the
+    /// caller must then send ([`Signature::content_sha256`]).
+    pub content_sha256: bool,
 }
 
 /// A signer for one service and region. It remembers the last signing key
@@ -61,10 +113,11 @@ impl Signer {
     }
 
     /// Signs a POST of `body` to `path` (percent-encoded, starting with
-    /// `/`) with `query` (`name=value` pairs, percent-encoded, sorted by
-    /// name, or empty), and `headers`: lower-case names sorted by name,
-    /// `host` and every `x-amz-*` header except `x-amz-date` and
-    /// `x-amz-security-token`, which are added here.
+    /// `/`) with `query` (already canonical: `name=value` pairs,
+    /// percent-encoded, sorted by name then value, or empty), and
+    /// `headers`: lower-case names sorted by name, each once, values
+    /// without spaces at their ends, `host` and every `x-amz-*` header but
+    /// `x-amz-date` and `x-amz-security-token`, which are added here.
     pub fn sign_post(
         &self,
         key: &Key<'_>,
@@ -74,58 +127,124 @@ impl Signer {
         headers: &[(&str, &str)],
         body: &[u8],
     ) -> Signature {
+        self.sign_canonical(
+            key,
+            time,
+            &Request {
+                method: "POST",
+                path,
+                query,
+                headers,
+                body,
+                content_sha256: false,
+            },
+        )
+    }
+
+    /// Signs any request (function URLs): its query and headers are put
+    /// in canonical form first, as aws-sigv4 does.
+    pub fn sign(&self, key: &Key<'_>, time: SystemTime, request: &Request<'_>) -> Signature {
+        let query = canonical_query(request.query);
+        // Lower-case names; the signer's own headers replace the caller's.
+        let mut headers: Vec<(Cow<'_, str>, &str)> = Vec::with_capacity(request.headers.len());
+        for &(name, value) in request.headers {
+            let name = if name.bytes().any(|b| b.is_ascii_uppercase()) {
+                Cow::Owned(name.to_ascii_lowercase())
+            } else {
+                Cow::Borrowed(name)
+            };
+            let replaced = name == X_AMZ_DATE
+                || (name == X_AMZ_SECURITY_TOKEN && key.session_token.is_some())
+                || (name == X_AMZ_CONTENT_SHA256 && request.content_sha256);
+            if !replaced && !UNSIGNED_HEADERS.contains(&name.as_ref()) {
+                headers.push((name, value));
+            }
+        }
+        // Stable: the values of one name keep their order.
+        headers.sort_by(|a, b| a.0.cmp(&b.0));
+        let headers: Vec<(&str, &str)> = headers
+            .iter()
+            .map(|(name, value)| (name.as_ref(), *value))
+            .collect();
+        self.sign_canonical(
+            key,
+            time,
+            &Request {
+                query: &query,
+                headers: &headers,
+                ..*request
+            },
+        )
+    }
+
+    /// Signs `request`, whose query is canonical and whose headers are
+    /// sorted by lower-case name (a name's values next to each other).
+    fn sign_canonical(&self, key: &Key<'_>, time: SystemTime, request: &Request<'_>) -> Signature {
         let (date, amz_date) = timestamps(time);
         let date = std::str::from_utf8(&date).unwrap_or_default();
+        let mut payload_hash = [0u8; 64];
+        hex_into(&mut payload_hash, &Sha256::digest(request.body));
+        let payload_hash = std::str::from_utf8(&payload_hash).unwrap_or_default();
 
         // The canonical request, in one buffer.
         let mut canonical = String::with_capacity(512);
-        canonical.push_str("POST\n");
-        canonical_path(&mut canonical, path);
+        canonical.push_str(request.method);
         canonical.push('\n');
-        canonical.push_str(query);
+        canonical_path(&mut canonical, request.path);
+        canonical.push('\n');
+        canonical.push_str(request.query);
         canonical.push('\n');
         let mut signed_names = String::with_capacity(96);
+        // Where the last name starts in `signed_names`.
+        let mut last_name = 0;
         let mut push_header = |name: &str, value: &str| {
-            canonical.push_str(name);
-            canonical.push(':');
+            if !signed_names.is_empty() && &signed_names[last_name..] == name {
+                // Another value of the same name: on the same line.
+                canonical.pop();
+                canonical.push(',');
+            } else {
+                if !signed_names.is_empty() {
+                    signed_names.push(';');
+                }
+                last_name = signed_names.len();
+                signed_names.push_str(name);
+                canonical.push_str(name);
+                canonical.push(':');
+            }
             push_trimmed(&mut canonical, value);
             canonical.push('\n');
-            if !signed_names.is_empty() {
-                signed_names.push(';');
-            }
-            signed_names.push_str(name);
         };
-        // Sorted: the caller's, with x-amz-date and x-amz-security-token
-        // merged in at their places.
-        let mut date_added = false;
-        let mut token_added = key.session_token.is_none();
-        for &(name, value) in headers {
-            if !date_added && name > "x-amz-date" {
-                push_header("x-amz-date", &amz_date);
-                date_added = true;
-            }
-            if !token_added && name > "x-amz-security-token" {
-                push_header(
-                    "x-amz-security-token",
-                    key.session_token.unwrap_or_default(),
-                );
-                token_added = true;
+        // Sorted: the caller's, with the signer's merged in at their
+        // places (they sort in this order).
+        let added = [
+            (
+                X_AMZ_CONTENT_SHA256,
+                request.content_sha256.then_some(payload_hash),
+            ),
+            (X_AMZ_DATE, Some(amz_date.as_str())),
+            (X_AMZ_SECURITY_TOKEN, key.session_token),
+        ];
+        let mut added = added
+            .iter()
+            .filter_map(|&(name, value)| Some((name, value?)))
+            .peekable();
+        for &(name, value) in request.headers {
+            while let Some(&(added_name, added_value)) = added.peek() {
+                if added_name > name {
+                    break;
+                }
+                push_header(added_name, added_value);
+                added.next();
             }
             push_header(name, value);
         }
-        if !date_added {
-            push_header("x-amz-date", &amz_date);
-        }
-        if !token_added {
-            push_header(
-                "x-amz-security-token",
-                key.session_token.unwrap_or_default(),
-            );
+        for (name, value) in added {
+            push_header(name, value);
         }
         canonical.push('\n');
         canonical.push_str(&signed_names);
         canonical.push('\n');
-        push_hex(&mut canonical, &Sha256::digest(body));
+        canonical.push_str(payload_hash);
 
         let scope_len = date.len() + self.region.len() + self.service.len() + 16;
         let mut scope = String::with_capacity(scope_len);
@@ -162,6 +281,7 @@ impl Signer {
         Signature {
             amz_date,
             authorization,
+            content_sha256: request.content_sha256.then(|| payload_hash.to_owned()),
         }
     }
 
@@ -198,18 +318,27 @@ fn hmac(key: &[u8], data: &[u8]) -> [u8; 32] {
     mac.finalize().into_bytes().into()
 }
 
+const HEX_DIGITS: &[u8; 16] = b"0123456789abcdef";
+
 fn push_hex(out: &mut String, bytes: &[u8]) {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
     for &b in bytes {
-        out.push(DIGITS[usize::from(b >> 4)] as char);
-        out.push(DIGITS[usize::from(b & 15)] as char);
+        out.push(HEX_DIGITS[usize::from(b >> 4)] as char);
+        out.push(HEX_DIGITS[usize::from(b & 15)] as char);
     }
 }
 
-/// A header value as SigV4 wants it: trimmed, inner runs of spaces as one.
+fn hex_into(out: &mut [u8; 64], digest: &[u8]) {
+    for (pair, &b) in out.chunks_exact_mut(2).zip(digest) {
+        pair[0] = HEX_DIGITS[usize::from(b >> 4)];
+        pair[1] = HEX_DIGITS[usize::from(b & 15)];
+    }
+}
+
+/// A header value as SigV4 wants it: spaces (only spaces, as aws-sigv4
+/// does) trimmed at both ends, inner runs of spaces as one.
 fn push_trimmed(out: &mut String, value: &str) {
     let mut space = false;
-    for c in value.trim().chars() {
+    for c in value.trim_matches(' ').chars() {
         if c == ' ' {
             space = true;
             continue;
@@ -222,41 +351,98 @@ fn push_trimmed(out: &mut String, value: &str) {
     }
 }
 
-/// The canonical URI: `.` and `..` segments removed (RFC 3986), then every
-/// byte but the unreserved ones and `/` percent-encoded again (the path is
-/// already encoded once: services other than S3 sign it twice encoded).
+/// The canonical URI, as aws-sigv4 makes it: a path with a `.` or a `//`
+/// loses its `.`, `..` and empty segments (RFC 3986 5.2.4, a path ending
+/// in `/`, `/.` or `/..` keeping its last slash), then every byte but the
+/// unreserved ones and `/` is percent-encoded again (the path is already
+/// encoded once: services other than S3 sign it twice encoded).
 fn canonical_path(out: &mut String, path: &str) {
+    let path: Cow<'_, str> = if path.starts_with('/') {
+        Cow::Borrowed(path)
+    } else {
+        Cow::Owned(format!("/{path}"))
+    };
+    if !(path.contains('.') || path.contains("//")) {
+        push_path_encoded(out, &path);
+        return;
+    }
     let mut segments: Vec<&str> = Vec::with_capacity(8);
-    for segment in path.split('/').skip(1) {
+    for segment in path.split('/') {
         match segment {
-            "." => {}
+            "" | "." => {}
             ".." => {
                 segments.pop();
             }
             s => segments.push(s),
         }
     }
-    // A trailing dot segment leaves the path ending in a slash.
-    if path.ends_with("/.") || path.ends_with("/..") {
-        segments.push("");
-    }
-    if segments.is_empty() {
+    for segment in &segments {
         out.push('/');
-        return;
+        push_path_encoded(out, segment);
     }
-    for segment in segments {
+    let trailing_slash = ["/", "/.", "/./", "/..", "/../"]
+        .iter()
+        .any(|end| path.ends_with(end));
+    if segments.is_empty() || trailing_slash {
         out.push('/');
-        for &b in segment.as_bytes() {
-            if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
-                out.push(b as char);
-            } else {
-                const DIGITS: &[u8; 16] = b"0123456789ABCDEF";
-                out.push('%');
-                out.push(DIGITS[usize::from(b >> 4)] as char);
-                out.push(DIGITS[usize::from(b & 15)] as char);
-            }
+    }
+}
+
+fn push_path_encoded(out: &mut String, text: &str) {
+    for &b in text.as_bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~' | b'/') {
+            out.push(b as char);
+        } else {
+            const DIGITS: &[u8; 16] = b"0123456789ABCDEF";
+            out.push('%');
+            out.push(DIGITS[usize::from(b >> 4)] as char);
+            out.push(DIGITS[usize::from(b & 15)] as char);
         }
     }
+}
+
+/// The canonical query string of a query as sent, as aws-sigv4 makes it:
+/// the `&`-separated pairs (empty ones skipped; `name` alone is `name=`)
+/// decoded as a form would be (`+` is a space, `%XY` a byte, an invalid
+/// escape kept as it is, invalid UTF-8 replaced by U+FFFD), then each name
+/// and value encoded again with SigV4's `UriEncode`, the pairs sorted by
+/// encoded name, then encoded value.
+fn canonical_query(query: &str) -> String {
+    if query.is_empty() {
+        return String::new();
+    }
+    let mut pairs: Vec<(Cow<'_, str>, Cow<'_, str>)> = query
+        .split('&')
+        .filter(|pair| !pair.is_empty())
+        .map(|pair| {
+            let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+            (reencode(name), reencode(value))
+        })
+        .collect();
+    pairs.sort();
+    let mut canonical = String::with_capacity(query.len() + 8);
+    for (name, value) in &pairs {
+        if !canonical.is_empty() {
+            canonical.push('&');
+        }
+        canonical.push_str(name);
+        canonical.push('=');
+        canonical.push_str(value);
+    }
+    canonical
+}
+
+/// A query name or value, form-decoded and `UriEncode`d.
+fn reencode(text: &str) -> Cow<'_, str> {
+    if text
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~'))
+    {
+        return Cow::Borrowed(text);
+    }
+    let spaced = text.replace('+', " ");
+    let decoded = percent_decode_str(&spaced).decode_utf8_lossy();
+    Cow::Owned(utf8_percent_encode(&decoded, NOT_UNRESERVED).to_string())
 }
 
 /// `YYYYMMDD` and `YYYYMMDDTHHMMSSZ` of `time`, in UTC.
@@ -295,22 +481,22 @@ fn civil_from_days(days: i64) -> (i64, u32, u32) {
 mod tests {
     use super::*;
     use aws_credential_types::Credentials;
-    use aws_sigv4::http_request::{sign, SignableBody, SignableRequest, SigningSettings};
+    use aws_sigv4::http_request::{
+        sign, PayloadChecksumKind, SignableBody, SignableRequest, SigningSettings,
+    };
     use aws_sigv4::sign::v4;
     use aws_smithy_runtime_api::client::identity::Identity;
     use std::time::Duration;
 
-    /// aws-sigv4's Authorization for the same request, default settings.
-    #[allow(clippy::too_many_arguments)]
+    /// What aws-sigv4 adds to the same request, default settings
+    /// (`x-amz-content-sha256` when asked for): x-amz-date, authorization,
+    /// x-amz-content-sha256.
     fn reference(
         key: &Key<'_>,
         region: &str,
         time: SystemTime,
-        path: &str,
-        query: &str,
-        headers: &[(&str, &str)],
-        body: &[u8],
-    ) -> (String, String) {
+        request: &Request<'_>,
+    ) -> (String, String, Option<String>) {
         let identity = Identity::from(Credentials::new(
             key.access_key_id,
             key.secret_access_key,
@@ -318,24 +504,28 @@ mod tests {
             None,
             "test",
         ));
-        let uri = if query.is_empty() {
-            format!("http://h{path}")
+        let uri = if request.query.is_empty() {
+            format!("http://h{}", request.path)
         } else {
-            format!("http://h{path}?{query}")
+            format!("http://h{}?{}", request.path, request.query)
         };
         let signable = SignableRequest::new(
-            "POST",
+            request.method,
             &uri,
-            headers.iter().copied(),
-            SignableBody::Bytes(body),
+            request.headers.iter().copied(),
+            SignableBody::Bytes(request.body),
         )
         .unwrap();
+        let mut settings = SigningSettings::default();
+        if request.content_sha256 {
+            settings.payload_checksum_kind = PayloadChecksumKind::XAmzSha256;
+        }
         let params = v4::SigningParams::builder()
             .identity(&identity)
             .region(region)
             .name("lambda")
             .time(time)
-            .settings(SigningSettings::default())
+            .settings(settings)
             .build()
             .unwrap();
         let (instructions, _) = sign(signable, &params.into()).unwrap().into_parts();
@@ -345,21 +535,46 @@ mod tests {
         (
             h["x-amz-date"].to_str().unwrap().to_owned(),
             h["authorization"].to_str().unwrap().to_owned(),
+            h.get("x-amz-content-sha256")
+                .map(|v| v.to_str().unwrap().to_owned()),
         )
     }
 
+    /// aws-sigv4's x-amz-date and authorization for a POST.
+    fn reference_post(
+        key: &Key<'_>,
+        region: &str,
+        time: SystemTime,
+        path: &str,
+        query: &str,
+        headers: &[(&str, &str)],
+        body: &[u8],
+    ) -> (String, String) {
+        let request = Request {
+            method: "POST",
+            path,
+            query,
+            headers,
+            body,
+            content_sha256: false,
+        };
+        let (date, authorization, _) = reference(key, region, time, &request);
+        (date, authorization)
+    }
+
+    const PLAIN: Key<'static> = Key {
+        access_key_id: "AKIAIOSFODNN7EXAMPLE",
+        secret_access_key: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+        session_token: None,
+    };
+    const SESSION: Key<'static> = Key {
+        access_key_id: "ASIAIOSFODNN7EXAMPLE",
+        secret_access_key: "sessiontestsecretsecretsecret0000000000",
+        session_token: Some("testsessiontoken/with+base64=="),
+    };
+
     #[test]
     fn signatures_match_aws_sigv4() {
-        let plain = Key {
-            access_key_id: "AKIAIOSFODNN7EXAMPLE",
-            secret_access_key: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
-            session_token: None,
-        };
-        let session = Key {
-            access_key_id: "ASIAIOSFODNN7EXAMPLE",
-            secret_access_key: "sessiontestsecretsecretsecret0000000000",
-            session_token: Some("testsessiontoken/with+base64=="),
-        };
         let times = [
             UNIX_EPOCH + Duration::from_secs(1_700_000_000),
             UNIX_EPOCH + Duration::from_secs(951_782_400), // 2000-02-29
@@ -399,18 +614,184 @@ mod tests {
                 b"x",
             ),
         ];
-        for (region, key) in [("us-east-1", &plain), ("eu-west-3", &session)] {
+        for (region, key) in [("us-east-1", &PLAIN), ("eu-west-3", &SESSION)] {
             let signer = Signer::new("lambda", region);
             for &time in &times {
                 for &(path, query, headers, body) in cases {
                     let ours = signer.sign_post(key, time, path, query, headers, body);
                     let (date, authorization) =
-                        reference(key, region, time, path, query, headers, body);
+                        reference_post(key, region, time, path, query, headers, body);
                     assert_eq!(ours.amz_date, date, "{path} at {time:?}");
                     assert_eq!(ours.authorization, authorization, "{path} at {time:?}");
+                    assert_eq!(ours.content_sha256, None);
                 }
             }
         }
+    }
+
+    /// Function URL requests (`Signer::sign`): every method, paths that
+    /// normalise, queries to put in canonical form, headers in any case,
+    /// repeated, with spaces, empty and binary bodies, with and without a
+    /// session token and x-amz-content-sha256: the same x-amz-date,
+    /// authorization and x-amz-content-sha256 as aws-sigv4, byte for byte.
+    #[test]
+    fn function_url_signatures_match_aws_sigv4() {
+        let methods = [
+            "GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "PROPFIND", "purge",
+        ];
+        let paths = [
+            "/",
+            "/lambda-url/url-echo",
+            "/a%20b/%C3%A9t%C3%A9/x%3Ay",
+            "/x%2Fy/",
+            "/./p//q/../r",
+            "/a//b",
+            "/a/b/.",
+            "/..",
+            "/a.b/c~d_e-f/",
+            "/%41%zz%",
+        ];
+        let queries = [
+            "",
+            "b=2&a=1",
+            // Repeated keys: sorted by value too; an empty value first.
+            "a=2&a=1&a=10&a=",
+            // No value, an empty value, empty pairs, no name.
+            "novalue&empty=&&=v&x=1&",
+            // Encoded already: decoded and encoded again; + is a space.
+            "s=x%20y&t=a+b&u=%2B&v=%7e&w=%e2%9c%93&x=%2F%3F%26",
+            // An encoded = in a name; a = in a value.
+            "k%3Dq=1&a=b=c",
+            // Invalid escapes kept; invalid UTF-8 replaced.
+            "bad=%zz&pct=%&ff=%FF&half=%4",
+            // Sorted by encoded name: %41 is A.
+            "Z=1&a=1&_=1&~=1&-=1&.=1&%41=1&%5B=1",
+            "sp=%20+%20&plus=++&UPPER=%c3%a9&lower=%C3%A9",
+            "X-Amz-Date=1&x-amz-security-token=t&Qualifier=%24LATEST",
+            "a=1;b=2&c=!*'()",
+        ];
+        let header_sets: &[&[(&str, &str)]] = &[
+            &[("host", "abc.lambda-url.eu-west-1.on.aws")],
+            &[
+                ("host", "127.0.0.1:9000"),
+                ("Content-Type", "application/json"),
+                ("X-Custom", "a   b  c"),
+                ("accept", "*/*"),
+            ],
+            // One name several times, in several cases: one line, the
+            // values in the order sent.
+            &[
+                ("host", "h:1"),
+                ("x-multi", "one"),
+                ("X-Other", "z"),
+                ("X-Multi", "  two  "),
+                ("x-multi", "three   3"),
+            ],
+            &[
+                ("host", "h"),
+                ("x-empty", ""),
+                ("x-tab", "a\tb"),
+                ("x-spaces", "   leading  and  trailing   "),
+                ("user-agent", "k6/1.0 (+https://k6.io)"),
+                ("x-amz-meta", "m"),
+                (
+                    "X-Amzn-Trace-Id",
+                    "Root=1-5759e988-bd862e3fe1be46a994272793",
+                ),
+            ],
+            // Names around the signer's own.
+            &[
+                ("Z", "last"),
+                ("x-amz-e", "3"),
+                ("host", "h"),
+                ("x-amz-a", "1"),
+                ("x-amz-date-not", "2"),
+                ("x-amz-security", "4"),
+                ("x-amz-security-tokens", "5"),
+                ("a", "first"),
+            ],
+            // The signer's own, given: replaced as aws-sigv4 replaces them.
+            &[
+                ("host", "h"),
+                ("X-Amz-Date", "20000101T000000Z"),
+                ("x-amz-content-sha256", "UNSIGNED-PAYLOAD"),
+                ("x-amz-security-token", "given"),
+                ("Authorization", "given"),
+                ("transfer-encoding", "chunked"),
+            ],
+        ];
+        let binary: Vec<u8> = (0..=255).collect();
+        let bodies: [&[u8]; 3] = [b"", "{\"k\":\"wörld\"}".as_bytes(), &binary];
+        let times = [
+            UNIX_EPOCH + Duration::from_secs(1_700_000_000),
+            UNIX_EPOCH + Duration::from_secs(951_782_400),
+            SystemTime::now(),
+        ];
+        let signers = [
+            (Signer::new("lambda", "us-east-1"), "us-east-1", &PLAIN),
+            (Signer::new("lambda", "eu-west-3"), "eu-west-3", &SESSION),
+        ];
+
+        // Every method, path, query and header set with each other; the
+        // keys, body, x-amz-content-sha256 and time vary along with them.
+        let mut n = 0usize;
+        for (m, method) in methods.into_iter().enumerate() {
+            for (p, path) in paths.into_iter().enumerate() {
+                for (q, query) in queries.into_iter().enumerate() {
+                    for (h, headers) in header_sets.iter().enumerate() {
+                        let (signer, region, key) = &signers[(q + h) % 2];
+                        let request = Request {
+                            method,
+                            path,
+                            query,
+                            headers,
+                            body: bodies[(p + h) % 3],
+                            content_sha256: (m + q + h) % 2 == 0,
+                        };
+                        let time = times[(m + p) % 3];
+                        let ours = signer.sign(key, time, &request);
+                        let (date, authorization, content_sha256) =
+                            reference(key, region, time, &request);
+                        let case = format!(
+                            "{method} {path}?{query} {headers:?} body {} bytes, \
+                             x-amz-content-sha256 {}, {region}",
+                            request.body.len(),
+                            request.content_sha256
+                        );
+                        assert_eq!(ours.amz_date, date, "{case}");
+                        assert_eq!(ours.authorization, authorization, "{case}");
+                        assert_eq!(ours.content_sha256, content_sha256, "{case}");
+                        n += 1;
+                    }
+                }
+            }
+        }
+        assert_eq!(
+            n,
+            methods.len() * paths.len() * queries.len() * header_sets.len()
+        );
+    }
+
+    #[test]
+    fn canonical_forms() {
+        let path = |p: &str| {
+            let mut out = String::new();
+            canonical_path(&mut out, p);
+            out
+        };
+        assert_eq!(path(""), "/");
+        assert_eq!(path("/a%3Ab/"), "/a%253Ab/");
+        assert_eq!(path("/./p//q/../r"), "/p/r");
+        assert_eq!(path("/a//b"), "/a/b");
+        assert_eq!(path("/a/b/.."), "/a/");
+        assert_eq!(path("/.."), "/");
+        assert_eq!(canonical_query(""), "");
+        assert_eq!(canonical_query("&&"), "");
+        assert_eq!(
+            canonical_query("b=2&a=1&a=0&n&e=&q=a+b%2B&r=%7e"),
+            "a=0&a=1&b=2&e=&n=&q=a%20b%2B&r=~"
+        );
+        assert_eq!(canonical_query("x=%zz&y=%FF"), "x=%25zz&y=%EF%BF%BD");
     }
 
     #[test]
@@ -430,7 +811,8 @@ mod tests {
         let headers = [("host", "h")];
         for secret in ["one", "two", "one"] {
             let ours = signer.sign_post(&key(secret), day, "/p", "", &headers, b"");
-            let (_, reference) = reference(&key(secret), "us-east-1", day, "/p", "", &headers, b"");
+            let (_, reference) =
+                reference_post(&key(secret), "us-east-1", day, "/p", "", &headers, b"");
             assert_eq!(ours.authorization, reference);
         }
     }

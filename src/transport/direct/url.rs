@@ -6,10 +6,16 @@
 //! URL is plain HTTP, not the Lambda API.
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use aws_config::SdkConfig;
+use aws_credential_types::Credentials;
+use aws_smithy_runtime_api::client::identity::Identity;
+use http::header::{HeaderValue, AUTHORIZATION, CONTENT_LENGTH, HOST, USER_AGENT};
+use http::Method;
 
+use super::request::Signed;
+use super::sigv4::{self, Key, Signer};
 use super::stream::with_retries;
 use super::{send, CredentialSource};
 use crate::config::ClientConfig;
@@ -17,11 +23,15 @@ use crate::error::InvokeError;
 use crate::metering::{MeteredBody, Traffic};
 use crate::network::Network;
 use crate::stream::{read, Progress, UrlResponse, ValidUrlRequest};
-use crate::transport::sign::{sign, ToSign};
+
+const USER_AGENT_VALUE: &str = concat!("xk6-lambda/", env!("CARGO_PKG_VERSION"));
 
 pub struct UrlSender {
     network: Arc<Network>,
     region: String,
+    /// SigV4 for the service `lambda` in the client's region, the
+    /// direct transport's own (`sigv4.rs`), as Invoke's.
+    signer: Signer,
     credentials: CredentialSource,
     max_attempts: u32,
     timeout: Duration,
@@ -44,6 +54,7 @@ impl UrlSender {
         Ok(Self {
             network: Network::shared(&config.network()).map_err(InvokeError::from)?,
             region: region.to_owned(),
+            signer: Signer::new("lambda", region),
             credentials: CredentialSource::new(config, sdk_config),
             max_attempts: config.max_attempts(),
             timeout: config.timeout(),
@@ -69,19 +80,7 @@ impl UrlSender {
         progress: &mut Progress<'_>,
     ) -> Result<UrlResponse, InvokeError> {
         let identity = self.credentials.identity().await?;
-        let uri = request.uri.to_string();
-        let signed = sign(
-            &ToSign {
-                method: &request.method,
-                uri: &uri,
-                host: &request.host,
-                headers: &request.headers,
-                body: &request.body,
-                content_sha256: true,
-            },
-            &self.region,
-            &identity,
-        )?;
+        let signed = build(&self.signer, &identity, request, SystemTime::now())?;
         let head_len = signed.head_len;
         let http_request = signed
             .request
@@ -96,5 +95,327 @@ impl UrlSender {
             traffic.add_sent(head_len);
         }
         read::url_body(answer, traffic, progress).await
+    }
+}
+
+/// The signed request for a function URL, without its body, signed by the
+/// direct transport's SigV4 (`sigv4.rs`, as Invoke's). Signed: `host`,
+/// every header the caller gave but `User-Agent` and `X-Amzn-Trace-Id`
+/// (proxies change them: see `sigv4::Request::headers`), `x-amz-date`,
+/// `x-amz-content-sha256` (the body's SHA-256: Lambda checks it when
+/// present, and services in front of a URL ask for it) and
+/// `x-amz-security-token` when the credentials have one. `Content-Length`
+/// and `User-Agent` are added after signing (as the SDKs leave them out).
+/// On the wire, in this order: `host`, the caller's headers as given,
+/// `x-amz-date`, `authorization`, `x-amz-content-sha256`,
+/// `x-amz-security-token`, `content-length`, `user-agent`: what aws-sigv4
+/// made of it before (the tests compare).
+fn build(
+    signer: &Signer,
+    identity: &Identity,
+    request: &ValidUrlRequest,
+    time: SystemTime,
+) -> Result<Signed, InvokeError> {
+    let host = HeaderValue::from_str(&request.host)
+        .map_err(|_| InvokeError::validation("url", format!("invalid host `{}`", request.host)))?;
+    // Values that are not text cannot be signed; validation only lets
+    // visible ASCII through, so this holds.
+    let mut signed_headers: Vec<(&str, &str)> = Vec::with_capacity(request.headers.len() + 1);
+    signed_headers.push(("host", &request.host));
+    for (name, value) in &request.headers {
+        let value = value.to_str().map_err(|_| {
+            InvokeError::validation("headers", format!("the header `{name}` is not text"))
+        })?;
+        signed_headers.push((name.as_str(), value));
+    }
+    let credentials = identity
+        .data::<Credentials>()
+        .ok_or_else(|| InvokeError::internal("cannot sign the request: no AWS credentials"))?;
+    let key = Key {
+        access_key_id: credentials.access_key_id(),
+        secret_access_key: credentials.secret_access_key(),
+        session_token: credentials.session_token(),
+    };
+    let signature = signer.sign(
+        &key,
+        time,
+        &sigv4::Request {
+            method: request.method.as_str(),
+            path: request.uri.path(),
+            query: request.uri.query().unwrap_or_default(),
+            headers: &signed_headers,
+            body: &request.body,
+            content_sha256: true,
+        },
+    );
+
+    let mut builder = http::Request::builder()
+        .method(request.method.clone())
+        .uri(request.uri.clone())
+        .header(HOST, host);
+    for (name, value) in &request.headers {
+        builder = builder.header(name, value);
+    }
+    builder = builder
+        .header("x-amz-date", &signature.amz_date)
+        .header(AUTHORIZATION, &signature.authorization);
+    if let Some(content_sha256) = &signature.content_sha256 {
+        builder = builder.header("x-amz-content-sha256", content_sha256);
+    }
+    if let Some(token) = key.session_token {
+        // Sensitive: left out of Debug output, as aws-sigv4 marks it.
+        let mut token = HeaderValue::from_str(token).map_err(|_| {
+            InvokeError::internal("cannot sign the request: the session token is not text")
+        })?;
+        token.set_sensitive(true);
+        builder = builder.header("x-amz-security-token", token);
+    }
+    let mut http_request = builder
+        .body(())
+        .map_err(|e| InvokeError::validation("url", format!("cannot build the request: {e}")))?;
+
+    let headers = http_request.headers_mut();
+    // A body, or a method that normally has one: say how long it is (an
+    // empty GET says nothing, as browsers and curl send it).
+    let has_body_method = matches!(request.method, Method::POST | Method::PUT | Method::PATCH);
+    if !request.body.is_empty() || has_body_method {
+        headers.insert(CONTENT_LENGTH, HeaderValue::from(request.body.len()));
+    }
+    if !headers.contains_key(USER_AGENT) {
+        headers.insert(USER_AGENT, HeaderValue::from_static(USER_AGENT_VALUE));
+    }
+
+    let path_len = http_request
+        .uri()
+        .path_and_query()
+        .map_or(1, |p| p.as_str().len());
+    let header_len: usize = http_request
+        .headers()
+        .iter()
+        .map(|(name, value)| name.as_str().len() + value.len() + 4)
+        .sum();
+    // "<METHOD> <path> HTTP/1.1\r\n" + headers + "\r\n"
+    let head_len = (request.method.as_str().len() + 1 + path_len + 11 + header_len + 2) as u64;
+    Ok(Signed {
+        request: http_request,
+        head_len,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::stream::UrlRequest;
+    use std::time::{Duration, UNIX_EPOCH};
+
+    fn identity(token: Option<&str>) -> Identity {
+        Identity::from(Credentials::new(
+            "AKIDEXAMPLE",
+            "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
+            token.map(str::to_owned),
+            None,
+            "test",
+        ))
+    }
+
+    fn valid(method: &str, url: &str, headers: &[(&str, &str)], body: &[u8]) -> ValidUrlRequest {
+        UrlRequest {
+            url: url.into(),
+            method: method.into(),
+            headers: headers
+                .iter()
+                .map(|&(n, v)| (n.to_owned(), v.to_owned()))
+                .collect(),
+            body: body.to_vec(),
+        }
+        .into_valid()
+        .unwrap()
+    }
+
+    /// The request as function URLs were signed before the direct
+    /// transport's own signer did it: aws-sigv4 with every header, the
+    /// body's hash in x-amz-content-sha256, then Content-Length and
+    /// User-Agent.
+    fn with_aws_sigv4(
+        request: &ValidUrlRequest,
+        region: &str,
+        identity: &Identity,
+        time: SystemTime,
+    ) -> (http::Request<()>, u64) {
+        use aws_sigv4::http_request::{
+            sign, PayloadChecksumKind, SignableBody, SignableRequest, SigningSettings,
+        };
+        use aws_sigv4::sign::v4;
+        let uri = request.uri.to_string();
+        let mut builder = http::Request::builder()
+            .method(request.method.clone())
+            .uri(&uri)
+            .header(HOST, request.host.as_str());
+        for (name, value) in &request.headers {
+            builder = builder.header(name, value);
+        }
+        let mut http_request = builder.body(()).unwrap();
+        let mut signed: Vec<(&str, &str)> = vec![("host", &request.host)];
+        for (name, value) in &request.headers {
+            signed.push((name.as_str(), value.to_str().unwrap()));
+        }
+        let signable = SignableRequest::new(
+            request.method.as_str(),
+            &uri,
+            signed.iter().copied(),
+            SignableBody::Bytes(&request.body),
+        )
+        .unwrap();
+        let mut settings = SigningSettings::default();
+        settings.payload_checksum_kind = PayloadChecksumKind::XAmzSha256;
+        let params = v4::SigningParams::builder()
+            .identity(identity)
+            .region(region)
+            .name("lambda")
+            .time(time)
+            .settings(settings)
+            .build()
+            .unwrap();
+        let (instructions, _) = sign(signable, &params.into()).unwrap().into_parts();
+        instructions.apply_to_request_http1x(&mut http_request);
+        let headers = http_request.headers_mut();
+        let has_body_method = matches!(request.method, Method::POST | Method::PUT | Method::PATCH);
+        if !request.body.is_empty() || has_body_method {
+            headers.insert(CONTENT_LENGTH, HeaderValue::from(request.body.len()));
+        }
+        if !headers.contains_key(USER_AGENT) {
+            headers.insert(USER_AGENT, HeaderValue::from_static(USER_AGENT_VALUE));
+        }
+        let path_len = http_request.uri().path_and_query().unwrap().as_str().len();
+        let header_len: usize = http_request
+            .headers()
+            .iter()
+            .map(|(name, value)| name.as_str().len() + value.len() + 4)
+            .sum();
+        let head_len = (request.method.as_str().len() + 1 + path_len + 11 + header_len + 2) as u64;
+        (http_request, head_len)
+    }
+
+    /// What goes on the wire: the method, the URI, every header in order.
+    fn wire(request: &http::Request<()>) -> (String, String, Vec<(String, String)>) {
+        (
+            request.method().to_string(),
+            request.uri().to_string(),
+            request
+                .headers()
+                .iter()
+                .map(|(n, v)| (n.to_string(), v.to_str().unwrap().to_owned()))
+                .collect(),
+        )
+    }
+
+    /// The same request line, headers (order included) and size as when
+    /// aws-sigv4 signed function URL requests.
+    #[test]
+    fn the_wire_is_what_aws_sigv4_made() {
+        let binary: Vec<u8> = (0..=255).collect();
+        // (method, URL, headers, body)
+        type Case<'a> = (&'a str, &'a str, &'a [(&'a str, &'a str)], &'a [u8]);
+        let cases: &[Case] = &[
+            ("", "https://abc.lambda-url.us-east-1.on.aws", &[], b""),
+            (
+                "put",
+                "https://abc.lambda-url.us-east-1.on.aws/p%20q?b=2&a=1",
+                &[("Content-Type", "application/json"), ("x-custom", "a  b")],
+                b"{\"a\":1}",
+            ),
+            (
+                "POST",
+                "http://127.0.0.1:9000/lambda-url/url-echo/a b/é/x%2Fy?q=1 2&b=%2B+&a=#not-sent",
+                &[("X-Multi", "one"), ("accept", "*/*"), ("x-multi", "two")],
+                &binary,
+            ),
+            ("PATCH", "http://h:8080/./p//q/../r?n&e=&&z=1", &[], b""),
+            ("DELETE", "http://h/item/7?force=true", &[], b""),
+            (
+                "HEAD",
+                "http://h/",
+                &[("User-Agent", "mine/1"), ("X-Amzn-Trace-Id", "Root=1-x")],
+                b"",
+            ),
+            (
+                "OPTIONS",
+                "http://h/o?a=2&a=1",
+                &[("Origin", "http://x")],
+                b"",
+            ),
+            ("PROPFIND", "http://h/dav/", &[("Depth", "1")], b"<x/>"),
+        ];
+        let time = UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+        for token in [None, Some("session/token+=")] {
+            let identity = identity(token);
+            let signer = Signer::new("lambda", "eu-west-1");
+            for &(method, url, headers, body) in cases {
+                let request = valid(method, url, headers, body);
+                let ours = build(&signer, &identity, &request, time).unwrap();
+                let (theirs, head_len) = with_aws_sigv4(&request, "eu-west-1", &identity, time);
+                assert_eq!(wire(&ours.request), wire(&theirs), "{method} {url}");
+                assert_eq!(ours.head_len, head_len, "{method} {url}");
+            }
+        }
+    }
+
+    #[test]
+    fn signs_every_header_and_the_body_hash() {
+        let request = valid(
+            "PUT",
+            "https://abc.lambda-url.us-east-1.on.aws/p%20q?b=2&a=1",
+            &[("content-type", "application/json"), ("x-custom", "a  b")],
+            b"{\"a\":1}",
+        );
+        let signed = build(
+            &Signer::new("lambda", "us-east-1"),
+            &identity(Some("token")),
+            &request,
+            SystemTime::now(),
+        )
+        .unwrap();
+        let r = &signed.request;
+        assert_eq!(r.method(), Method::PUT);
+        assert_eq!(r.headers()["host"], "abc.lambda-url.us-east-1.on.aws");
+        assert_eq!(r.headers()["content-length"], "7");
+        assert_eq!(r.headers()["x-amz-security-token"], "token");
+        assert!(r.headers()["x-amz-security-token"].is_sensitive());
+        // sha256 of {"a":1}
+        assert_eq!(
+            r.headers()["x-amz-content-sha256"],
+            "015abd7f5cc57a2dd94b7590f04ad8084273905ee33ec5cebeae62276a97f862"
+        );
+        let auth = r.headers()["authorization"].to_str().unwrap();
+        assert!(auth.contains("/us-east-1/lambda/aws4_request"), "{auth}");
+        assert!(
+            auth.contains(
+                "SignedHeaders=content-type;host;x-amz-content-sha256;x-amz-date;x-amz-security-token;x-custom"
+            ),
+            "{auth}"
+        );
+        assert!(signed.head_len > 400, "{}", signed.head_len);
+    }
+
+    #[test]
+    fn an_empty_get_has_no_content_length_and_no_token_without_one() {
+        let request = valid("GET", "http://127.0.0.1:9000/", &[], b"");
+        let signed = build(
+            &Signer::new("lambda", "eu-west-1"),
+            &identity(None),
+            &request,
+            SystemTime::now(),
+        )
+        .unwrap();
+        let headers = signed.request.headers();
+        assert!(headers.get("content-length").is_none());
+        assert!(headers.get("x-amz-security-token").is_none());
+        // sha256 of nothing
+        assert_eq!(
+            headers["x-amz-content-sha256"],
+            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+        );
+        assert_eq!(headers["host"], "127.0.0.1:9000");
+        assert_eq!(headers["user-agent"], USER_AGENT_VALUE);
     }
 }
