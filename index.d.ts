@@ -199,8 +199,10 @@ export interface StreamingInvocationResponse extends InvocationResponse {
   report?: InvocationReport;
 }
 
-/** The HTTP methods of a function URL request. */
-export type FunctionUrlMethod = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'OPTIONS';
+/** The HTTP methods of a function URL request, in upper or lower case (sent, and tagged, in upper case). */
+export type FunctionUrlMethod =
+  | 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'OPTIONS'
+  | 'get' | 'head' | 'post' | 'put' | 'patch' | 'delete' | 'options';
 
 /**
  * The headers the signature or HTTP framing sets, which a request cannot

@@ -54,7 +54,8 @@ const STREAM_CASES = [
   // Broken after 2 chunks: no InvokeComplete, so no REPORT either.
   { label: 'stream-broken', fn: 'stream-no-complete', payload: { count: 2 }, options: {}, error: 'GeneralError' },
   { label: 'url-stream', url: `${URL_BASE}/url-stream?chunks=3&firstMs=100&gapMs=50`, params: {} },
-  { label: 'url-put', url: `${URL_BASE}/url-echo/item`, params: { method: 'PUT', body: 'put body' } },
+  // The method in lower case: tagged in upper case.
+  { label: 'url-put', url: `${URL_BASE}/url-echo/item`, params: { method: 'put', body: 'put body' } },
   { label: 'url-404', url: `${URL_BASE}/url-status?status=404`, params: {} },
   { label: 'url-503', url: `${URL_BASE}/url-status?status=503`, params: { method: 'POST', body: '{}' } },
   { label: 'url-refused', url: `http://127.0.0.1:${__ENV.CLOSED_PORT || 9}/refused`, params: {}, error: 'TCPError' },

@@ -18,7 +18,7 @@ import { TEST_KEYS, checkRejects, strictThresholds, verify } from './lib.js';
 
 const TRANSPORTS = ['direct', 'sdk'];
 // Checks per transport (each name in verify() and checkRejects() counts).
-const CHECKS_PER_TRANSPORT = 122;
+const CHECKS_PER_TRANSPORT = 123;
 export const options = { iterations: 1, thresholds: strictThresholds(TRANSPORTS.length * CHECKS_PER_TRANSPORT) };
 
 const endpoint = __ENV.LAMBDA_ENDPOINT;
@@ -352,6 +352,8 @@ async function functionUrls(t) {
           : echoed(r).method === method && echoed(r).path === '/m' && encoding.b64decode(echoed(r).body, 'std', 's') === (body || '')),
     });
   }
+  const lower = await lambda.invokeUrl(`${urlBase}/url-echo`, { method: 'patch', body: 'p' });
+  verify(lower, { [`${t}: url: a method in lower case is sent in upper case`]: (r) => echoed(r).method === 'PATCH' });
   const byDefault = await lambda.invokeUrl(`${urlBase}/url-echo`);
   const withBody = await lambda.invokeUrl(`${urlBase}/url-echo`, { body: '{"a":1}' });
   verify(null, {
