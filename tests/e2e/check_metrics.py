@@ -319,10 +319,10 @@ def check_streaming(check, by_metric, endpoint):
                   case["first_ms"] <= first[0]["value"] <= duration[0]["value"] + 1,
                   f"{first[0]['value']:.1f} ms, call {duration[0]['value']:.1f} ms")
         if gaps and "gap_ms" in case:
-            # The server pauses gap_ms between chunks; loopback adds no
-            # jitter worth 20%.
+            # The server pauses gap_ms between chunks; a chunk read late on
+            # busy cores shortens the next gap, hence the room below.
             check(f"stream case {label}: gaps about its scripted {case['gap_ms']} ms",
-                  all(case["gap_ms"] * 0.8 <= d["value"] < case["gap_ms"] * 20 for d in gaps),
+                  all(case["gap_ms"] * 0.5 <= d["value"] < case["gap_ms"] * 20 for d in gaps),
                   f"{[round(d['value'], 1) for d in gaps]}")
         for metric, samples in (("lambda_stream_first_chunk", first), ("lambda_stream_chunk_gap", gaps),
                                 ("lambda_stream_chunks", of_case("lambda_stream_chunks", label))):
