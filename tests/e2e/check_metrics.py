@@ -75,6 +75,9 @@ STREAM_CASES = {
                     tags={"method": "POST", "status": "503", "error_code": None}),
     "url-refused": dict(op=URL, url=None, chunks=0, failed=True,
                         tags={"method": "GET", "status": "0", "error_code": "1212"}),
+    # The call's tags come last: its url tag replaces the URL.
+    "url-grouped": dict(op=URL, url="/lambda-url/url-echo/items/42", url_tag="/items/{id}", chunks=None, failed=False,
+                        tags={"method": "GET", "status": "200", "error_code": None}),
 }
 # Executions the server counts as cold starts whose REPORT never reaches
 # the client: stream-broken is its function's first (cold) call and ends
@@ -285,7 +288,8 @@ def check_streaming(check, by_metric, endpoint):
             # The URL as given: the refused one is on a port run_metrics.sh
             # chose (CLOSED_PORT).
             refused = re.fullmatch(r"http://127\.0\.0\.1:\d+/refused", tags.get("url", ""))
-            want["url"] = endpoint + case["url"] if case["url"] else (tags["url"] if refused else "http://127.0.0.1:PORT/refused")
+            want["url"] = case.get("url_tag") or (
+                endpoint + case["url"] if case["url"] else (tags["url"] if refused else "http://127.0.0.1:PORT/refused"))
             # A function URL has no function, qualifier or invocation type.
             want.update(function=None, qualifier=None, invocation_type=None)
         wrong = {k: (tags.get(k), v) for k, v in want.items() if tags.get(k) != v}

@@ -59,6 +59,8 @@ const STREAM_CASES = [
   { label: 'url-404', url: `${URL_BASE}/url-status?status=404`, params: {} },
   { label: 'url-503', url: `${URL_BASE}/url-status?status=503`, params: { method: 'POST', body: '{}' } },
   { label: 'url-refused', url: `http://127.0.0.1:${__ENV.CLOSED_PORT || 9}/refused`, params: {}, error: 'TCPError' },
+  // An ID in the path, grouped by the call's url tag, which replaces the URL's.
+  { label: 'url-grouped', url: `${URL_BASE}/url-echo/items/42`, params: { tags: { url: '/items/{id}' } } },
 ];
 
 export const options = {
@@ -123,7 +125,7 @@ export async function streaming() {
     let error = null;
     try {
       response = c.url
-        ? await lambda.invokeUrl(c.url, { ...c.params, tags })
+        ? await lambda.invokeUrl(c.url, { ...c.params, tags: { ...c.params.tags, ...tags } })
         : await lambda.invokeWithResponseStream(c.fn, c.payload, { ...c.options, tags });
     } catch (e) {
       error = e;
