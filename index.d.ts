@@ -2,7 +2,9 @@
  * TypeScript declarations of `k6/x/lambda`, the xk6-lambda extension:
  * AWS Lambda Invoke from k6 scripts, a drop-in for k6-jslib-aws's
  * `LambdaClient.invoke` with the same names, options, fields and error
- * classes.
+ * classes; and response streaming (`invokeWithResponseStream`) and
+ * function URLs (`invokeUrl`), each chunk handed to the script as it
+ * arrives.
  *
  * k6 runs TypeScript itself. For editors and `tsc`, map the module to this
  * file in tsconfig.json:
@@ -149,6 +151,107 @@ export interface InvocationResponse {
   report?: InvocationReport;
 }
 
+/**
+ * Called with each piece of a streamed answer as it arrives, on the VU's
+ * event loop (as the rest of the script: `check` and the other k6 APIs
+ * work there), in order, once per piece, every call before the promise
+ * settles. For `invokeWithResponseStream` a piece is one `PayloadChunk`
+ * event; for `invokeUrl`, a piece of the HTTP body as it arrived. If the
+ * callback throws, the call is cancelled and the promise rejects with
+ * what it threw.
+ */
+export type OnChunk = (chunk: ArrayBuffer) => void;
+
+/** The invocation types of InvokeWithResponseStream: `Event` is not one. */
+export type StreamInvocationType = 'RequestResponse' | 'DryRun';
+
+/** The third argument of `invokeWithResponseStream`: `invoke`'s options, less `Event`, plus `onChunk`. */
+export interface InvokeWithResponseStreamOptions {
+  /** Default `RequestResponse`. `Event` is refused before sending ({@link InvalidInvocationError}). */
+  invocationType?: StreamInvocationType;
+  /** Default `None`. `Tail` returns the log tail (with its REPORT) from the stream's InvokeComplete. */
+  logType?: LogType;
+  /** Base64 client context (`X-Amz-Client-Context`), at most 3,583 bytes. */
+  clientContext?: string;
+  /** A version or alias; also accepted as the name's `:qualifier` suffix. */
+  qualifier?: string;
+  /** k6 tags of this invocation's samples (not sent). */
+  tags?: Record<string, string>;
+  /** Each PayloadChunk's bytes, as it arrives. */
+  onChunk?: OnChunk;
+}
+
+/** What `invokeWithResponseStream` fulfils with: `invoke`'s fields, plus what the stream was. */
+export interface StreamingInvocationResponse extends InvocationResponse {
+  /** 200, or 204 for DryRun (no stream). */
+  statusCode: number;
+  /** The function's content type (`X-Amzn-Remapped-Content-Type`), e.g. `application/octet-stream`. */
+  contentType?: string;
+  /** Every chunk's bytes joined, as text (UTF-8). */
+  payload: string;
+  /** How many PayloadChunk events came. */
+  chunks: number;
+  /** Milliseconds from the call's start to the first chunk; `undefined` when none came. */
+  timeToFirstChunkMs?: number;
+  /** The decoded log tail of the InvokeComplete, with `logType: 'Tail'`. */
+  logResult?: string;
+  /** The parsed REPORT line of that log. */
+  report?: InvocationReport;
+}
+
+/** The HTTP methods of a function URL request, in upper or lower case (sent, and tagged, in upper case). */
+export type FunctionUrlMethod =
+  | 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'OPTIONS'
+  | 'get' | 'head' | 'post' | 'put' | 'patch' | 'delete' | 'options';
+
+/**
+ * The headers the signature or HTTP framing sets, which a request cannot
+ * set (refused, in any case, before sending).
+ */
+export type ReservedFunctionUrlHeader =
+  | 'Host'
+  | 'Authorization'
+  | 'X-Amz-Date'
+  | 'X-Amz-Security-Token'
+  | 'X-Amz-Content-Sha256'
+  | 'Content-Length'
+  | 'Transfer-Encoding'
+  | 'Connection'
+  | 'Upgrade';
+
+/** Request headers of a function URL call: any but the reserved ones (as written here or in lower case). */
+export type FunctionUrlHeaders = Record<string, string> & {
+  [name in ReservedFunctionUrlHeader | Lowercase<ReservedFunctionUrlHeader>]?: never;
+};
+
+/** The second argument of `invokeUrl`. */
+export interface FunctionUrlParams {
+  /** Default `GET`, or `POST` when a body is given. */
+  method?: FunctionUrlMethod;
+  /** The request body, sent byte for byte (a string as UTF-8). Default: none. */
+  body?: string | ArrayBuffer;
+  /** Request headers, signed with the request. */
+  headers?: FunctionUrlHeaders;
+  /** k6 tags of this call's samples (not sent). */
+  tags?: Record<string, string>;
+  /** Each piece of the body, as it arrives. */
+  onChunk?: OnChunk;
+}
+
+/** What `invokeUrl` fulfils with: any HTTP answer, 4xx and 5xx included. */
+export interface FunctionUrlResponse {
+  /** The HTTP status. */
+  statusCode: number;
+  /** The response headers: lower-case names; a repeated header's values joined with `", "`. */
+  headers: Record<string, string>;
+  /** The body, as text (UTF-8). */
+  payload: string;
+  /** How many pieces the body came in (what `onChunk` was called with). */
+  chunks: number;
+  /** Milliseconds from the call's start to the first piece of the body; `undefined` for an empty body. */
+  timeToFirstChunkMs?: number;
+}
+
 /** A Lambda client. Clients with one configuration share one connection pool. */
 export class LambdaClient {
   /**
@@ -170,6 +273,35 @@ export class LambdaClient {
    * @throws {Error} in the init context, where k6 allows no I/O.
    */
   invoke(name: string, payload: Payload, options?: InvokeOptions): Promise<InvocationResponse>;
+  /**
+   * Invokes a function with Lambda's InvokeWithResponseStream: `onChunk`
+   * gets each chunk as it arrives, and the promise fulfils once the
+   * stream's InvokeComplete came. Rejects as `invoke` does, and with
+   * {@link LambdaInvocationError} when the InvokeComplete has an
+   * ErrorCode (its `response` holds what was streamed before), a
+   * {@link NetworkError} (`GeneralError`) when the stream broke (a bad
+   * CRC, a frame cut short, no InvokeComplete, the client's timeout) or an
+   * {@link AWSError} for an exception message in the stream, whose
+   * messages say how many chunks came before; with what `onChunk` threw.
+   * @param name function name, ARN or partial ARN, with an optional `:qualifier`
+   * @throws {Error} in the init context, where k6 allows no I/O.
+   */
+  invokeWithResponseStream(
+    name: string,
+    payload: Payload,
+    options?: InvokeWithResponseStreamOptions,
+  ): Promise<StreamingInvocationResponse>;
+  /**
+   * An HTTP request to a Lambda function URL with IAM auth, SigV4-signed
+   * (service `lambda`) with this client's credentials and region, its
+   * body read as it arrives. Any HTTP answer fulfils (4xx and 5xx too, as
+   * `http.request` does); no answer rejects with a {@link NetworkError};
+   * reserved headers and other bad parameters are refused before
+   * sending.
+   * @param url the function URL with any path and query, e.g. `https://abc.lambda-url.eu-west-1.on.aws/items?id=1`
+   * @throws {Error} in the init context, where k6 allows no I/O.
+   */
+  invokeUrl(url: string, params?: FunctionUrlParams): Promise<FunctionUrlResponse>;
 }
 
 /**
@@ -233,16 +365,22 @@ export class InvalidAWSConfigError extends Error {
   constructor(message: string);
 }
 
-/** The function failed (`X-Amz-Function-Error`). `message` is `"<Handled|Unhandled>: <payload>"`. */
+/**
+ * The function failed. From `invoke` (`X-Amz-Function-Error`): `message`
+ * is `"<Handled|Unhandled>: <payload>"`. From `invokeWithResponseStream`
+ * (an InvokeComplete with an ErrorCode): `message` is
+ * `"<ErrorCode>: <ErrorDetails>"`, and `response` is a
+ * {@link StreamingInvocationResponse} of what was streamed before.
+ */
 export class LambdaInvocationError extends Error {
-  constructor(message: string, response: InvocationResponse);
-  /** The whole response. */
-  response: InvocationResponse;
-  /** `Handled` or `Unhandled`. */
+  constructor(message: string, response: InvocationResponse | StreamingInvocationResponse);
+  /** The whole response (of a stream: what came before the error). */
+  response: InvocationResponse | StreamingInvocationResponse;
+  /** `Handled` or `Unhandled`; from a stream, the InvokeComplete's ErrorCode (e.g. `Runtime.ExitError`). */
   functionError?: string;
-  /** The runtime's `errorType`, when the payload is its JSON error. */
+  /** The runtime's `errorType`, when the payload (or ErrorDetails) is its JSON error. */
   errorType?: string;
-  /** The runtime's `errorMessage`, when the payload is its JSON error. */
+  /** The runtime's `errorMessage`, when the payload (or ErrorDetails) is its JSON error. */
   errorMessage?: string;
 }
 

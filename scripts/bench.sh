@@ -15,6 +15,18 @@
 #      the work directory from the template tests/bench/jslib_aws.js with
 #      that specifier. Unset: E is skipped, and the tables say so.
 #
+# The streaming case, against tests/lambdaserver (-no-auth) rather than
+# nginx: its `sleep` function on the InvokeWithResponseStream route, which
+# waits STREAM_DELAY_MS, then sends the answer's head and one PayloadChunk:
+#   S  `await client.invokeWithResponseStream(...)` (tests/bench/stream.js):
+#      lambda_stream_first_chunk, from the call's start to the first chunk
+#   H  k6's http.post of the same request, unsigned
+#      (tests/bench/stream_http.js): http_req_waiting, its time to the first
+#      byte
+# at each of STREAM_VUS (constant-vus), ROUNDS rounds of S then H: the
+# table gives both times, each less the server's delay (the overhead of
+# the client), and S−H.
+#
 # At each VU level (constant-vus), ROUNDS rounds of A, B, D, E, C one after
 # another (so that machine drift hits all alike). Then, unless BENCH_RATE
 # is 0, ROUNDS rounds of A, B, D at a fixed BENCH_RATE iterations/s
@@ -34,22 +46,26 @@
 # than 64 OS threads at 1,000 VUs. Ratios against D and E are informative,
 # not targets.
 #
-#   scripts/bench.sh                    # 10, 100, 1000 VUs, 10 s, 2 rounds; 2,000/s
-#   scripts/bench.sh --quick            # 10 VUs, 3 s, 1 round; 500/s: every column runs (scripts/test.sh)
+#   scripts/bench.sh                    # 10, 100, 1000 VUs, 10 s, 2 rounds; 2,000/s; streaming at 10, 100 VUs
+#   scripts/bench.sh --quick            # 10 VUs, 3 s, 1 round; 500/s; streaming at 10, 100 VUs: every column runs (scripts/test.sh)
 #   BENCH_VUS="10 100" BENCH_DURATION=5s ROUNDS=1 BENCH_RATE=0 scripts/bench.sh
+#   BENCH_VUS="" BENCH_RATE=0 STREAM_DELAY_MS=20 scripts/bench.sh   # the streaming case alone
 #   JSLIB_AWS_LAMBDA=https://jslib.k6.io/aws/0.14.0/lambda.js scripts/bench.sh
 #
-# Environment: BENCH_VUS (VU levels), BENCH_DURATION (each run), ROUNDS,
-# BENCH_RATE (iterations/s of the fixed-rate runs; 0: none), K6 (the k6
-# binary, default build/k6), JSLIB_AWS_LAMBDA (E). --quick changes their
-# defaults (set ones still win), and prints the tables without writing
-# RESULTS.md: a check, ~30 s, that every column runs without an error; its
-# timings are not asserted.
+# Environment: BENCH_VUS (VU levels; empty: none), BENCH_DURATION (each
+# run), ROUNDS, BENCH_RATE (iterations/s of the fixed-rate runs; 0: none),
+# STREAM_VUS (VU levels of the streaming case, default "10 100"; empty:
+# none), STREAM_DELAY_MS (the server's first-chunk delay, default 50), K6
+# (the k6 binary, default build/k6), JSLIB_AWS_LAMBDA (E). --quick changes
+# their defaults (set ones still win), and prints the tables without
+# writing RESULTS.md: a check, ~45 s, that every column runs without an
+# error; its timings are not asserted.
 #
 # A missed target is reported, not an error; a run that failed (k6 or wrk
 # exit code, failed checks or requests, iterations that ended before their
-# check, nginx down) fails the script. Needs build/k6 (scripts/build.sh);
-# installs nginx, wrk and GNU time from Debian when missing.
+# check, nginx or the test server down) fails the script. Needs build/k6
+# (scripts/build.sh) and Go (the test server); installs nginx, wrk and GNU
+# time from Debian when missing.
 set -euo pipefail
 # JSLIB_AWS_LAMBDA may be a path relative to where the script was started.
 caller_dir=$PWD
@@ -81,10 +97,13 @@ else
   ROUNDS=${ROUNDS:-2}
   RATE=${BENCH_RATE:-2000}
 fi
+STREAM_LEVELS=${STREAM_VUS-10 100}
+STREAM_DELAY=${STREAM_DELAY_MS:-50}
 K6=${K6:-build/k6}
 JSLIB=${JSLIB_AWS_LAMBDA:-}
 
 RUN_PID=""
+SERVER_PID=""
 work=""
 
 # stop_tree PID: stops a run: TERM to the children of PID (k6 under
@@ -111,6 +130,7 @@ stop_tree() {
 cleanup() {
   stop_tree "$RUN_PID"
   stop_nginx
+  stop_pid "$SERVER_PID"
   [ -z "$work" ] || rm -rf "$work"
 }
 trap cleanup EXIT
@@ -180,6 +200,8 @@ script_of() {
     B) echo tests/bench/http.js ;;
     D) echo tests/bench/http_async.js ;;
     E) echo "$work/jslib_aws.js" ;;
+    S) echo tests/bench/stream.js ;;
+    H) echo tests/bench/stream_http.js ;;
     *) die "no script for column $1" ;;
   esac
 }
@@ -189,7 +211,10 @@ script_of() {
 # figures.
 record() {
   local tsv=$1 level=$2 round=$3 tool=$4 out=$5 what=$6 files row
-  nginx_alive
+  case $tool in
+    S | H) kill -0 "$SERVER_PID" 2>/dev/null || { tail -n 20 "$work/lambdaserver/lambdaserver.log" >&2; die "the test server stopped"; } ;;
+    *) nginx_alive ;;
+  esac
   if [ "$tool" = C ]; then
     files=("$out.log")
   else
@@ -229,6 +254,10 @@ jslib_script() {
 for vus in $VUS_LEVELS; do
   [[ "$vus" =~ ^[1-9][0-9]*$ ]] || die "BENCH_VUS must be positive integers, got '$vus'"
 done
+for vus in $STREAM_LEVELS; do
+  [[ "$vus" =~ ^[1-9][0-9]*$ ]] || die "STREAM_VUS must be positive integers, got '$vus'"
+done
+[[ "$STREAM_DELAY" =~ ^[0-9]+$ ]] || die "STREAM_DELAY_MS must be a whole number of milliseconds, got '$STREAM_DELAY'"
 [[ "$RATE" =~ ^[0-9]+$ ]] || die "BENCH_RATE must be a whole number of iterations/s (0: none), got '$RATE'"
 ensure_debian_tools nginx wrk time
 # 1,000 VUs, the same number of connections on nginx's side, and wrk.
@@ -282,11 +311,32 @@ if [ "$RATE" -gt 0 ]; then
   done
 fi
 
+# The streaming case: S and H against the test server.
+streams=$work/streams.tsv
+: >"$streams"
+if [ -n "$STREAM_LEVELS" ]; then
+  mkdir -p "$work/lambdaserver"
+  log "starting tests/lambdaserver -no-auth (the streaming case)"
+  start_lambdaserver "$work/lambdaserver" -no-auth
+  for vus in $STREAM_LEVELS; do
+    for ((round = 1; round <= ROUNDS; round++)); do
+      for tool in S H; do
+        out=$work/stream-$vus-$round-$tool
+        run_k6 "$out" "$(script_of "$tool")" "$vus VUs (streaming)" -e VUS="$vus" \
+          -e STREAM_ENDPOINT="$LAMBDASERVER_URL" -e STREAM_DELAY_MS="$STREAM_DELAY"
+        record "$streams" "$vus" "$round" "$tool" "$out" "$vus VUs (streaming, ${STREAM_DELAY} ms)"
+      done
+    done
+  done
+fi
+
 command="BENCH_VUS=\"$VUS_LEVELS\" BENCH_DURATION=$DURATION ROUNDS=$ROUNDS BENCH_RATE=$RATE"
+command+=" STREAM_VUS=\"$STREAM_LEVELS\" STREAM_DELAY_MS=$STREAM_DELAY"
 [ -z "$JSLIB" ] || command+=" JSLIB_AWS_LAMBDA=$JSLIB"
 command+=" scripts/bench.sh"
 [ "$QUICK" = 0 ] || command+=" --quick"
-args=("$runs" --rates "$rates" --command "$command" --load "$load" --jslib "$JSLIB"
+args=("$runs" --rates "$rates" --streams "$streams" --stream-delay-ms "$STREAM_DELAY"
+  --command "$command" --load "$load" --jslib "$JSLIB"
   --k6-version "$("$K6" version | head -n 1)")
 if [ "$QUICK" = 1 ]; then
   args+=(--quick)

@@ -43,3 +43,15 @@ export const credentials = {
   accessKeyId: 'AKIAIOSFODNN7EXAMPLE',
   secretAccessKey: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
 };
+
+// The streaming case (S and H, scripts/bench.sh): tests/lambdaserver
+// (-no-auth, so that k6/http's unsigned request is answered too) at
+// STREAM_ENDPOINT, its `sleep` function on the InvokeWithResponseStream
+// route. It sleeps STREAM_DELAY_MS, then sends the answer's head and its
+// one PayloadChunk (`{"sleptMs":N}`) back to back: the server's own
+// first-chunk delay, which both the time to the first chunk and
+// http_req_waiting (the time to the first byte) include.
+export const streamEndpoint = __ENV.STREAM_ENDPOINT || endpoint;
+export const streamDelayMs = Number(__ENV.STREAM_DELAY_MS || 50);
+export const streamPayload = JSON.stringify({ ms: streamDelayMs });
+export const streamInvokeUrl = `${streamEndpoint}/2021-11-15/functions/sleep/response-streaming-invocations`;

@@ -3,17 +3,22 @@
 
     report.py run TOOL SUMMARY TIME THREADS    one line about one k6 run
     report.py run C WRK_OUTPUT                 one line about one wrk run
-    report.py table RUNS_TSV [--rates RATES_TSV] [--results FILE]
+    report.py table RUNS_TSV [--rates RATES_TSV] [--streams STREAMS_TSV
+              --stream-delay-ms MS] [--results FILE]
               --command CMD --k6-version V [--jslib SPEC] [--quick]
 
 The tools: A k6/x/lambda's invoke, B k6/http's http.post, C wrk, D k6/http's
-http.asyncRequest, E k6-jslib-aws's LambdaClient.invoke (TOOLS below).
+http.asyncRequest, E k6-jslib-aws's LambdaClient.invoke (TOOLS below); in
+the streaming case, S k6/x/lambda's invokeWithResponseStream and H
+k6/http's http.post of the same request (STREAM_TOOLS).
 
 RUNS_TSV has one line per run at a VU level: VUs, round, tool, and the
 files of that run (tab-separated): for a k6 tool the k6 --summary-export
 JSON, the /usr/bin/time -v output and the peak thread count; for C wrk's
 output. RATES_TSV has the same lines for the runs at a fixed arrival rate,
-with the rate (iterations/s) in place of the VUs.
+with the rate (iterations/s) in place of the VUs. STREAMS_TSV has the
+lines of the streaming case's runs (S and H, as a k6 tool's), and MS is
+the server's first-chunk delay, which the table subtracts.
 
 `table` prints the measurement tables, the targets with PASS/FAIL (a
 missed target is reported, not an error) and, with --rates, what the fixed
@@ -43,6 +48,15 @@ TOOLS = {
     "E": "k6 + k6-jslib-aws, `await new LambdaClient(...).invoke(...)` (tests/bench/jslib_aws.js, "
          "the module from {jslib}): SigV4 in JavaScript, then http.asyncRequest",
 }
+# The streaming case: the time to the first chunk, S's own metric against
+# H's time to the first byte, both including the server's delay.
+STREAM_TOOLS = {
+    "S": "k6 + k6/x/lambda, `await client.invokeWithResponseStream(...)` (tests/bench/stream.js): "
+         "`lambda_stream_first_chunk`, from the call's start to the first chunk",
+    "H": "k6 + k6/http, `http.post(...)` of the same request, unsigned (tests/bench/stream_http.js): "
+         "`http_req_waiting`, its time to the first byte",
+}
+FIRST_CHUNK_METRIC = {"S": "lambda_stream_first_chunk", "H": "http_req_waiting"}
 K6_TOOLS = ("A", "B", "D", "E")
 # A is compared with each of these, within each round.
 PEERS = ("B", "D", "E")
@@ -126,8 +140,26 @@ def read_wrk(path):
     return {"rate": float(rate.group(1)) if rate else NAN, "errors": errors}
 
 
+def read_stream(tool, summary_path, time_path, threads):
+    """One run of the streaming case: read_k6's figures, and the median
+    and p95 of the tool's time to the first chunk (ms)."""
+    r = read_k6(summary_path, time_path, threads)
+    with open(summary_path) as f:
+        metric = json.load(f)["metrics"].get(FIRST_CHUNK_METRIC[tool])
+    if not metric or "med" not in metric:
+        r["errors"].append(f"no {FIRST_CHUNK_METRIC[tool]} samples")
+        metric = {"med": NAN, "p(95)": NAN}
+    r["first_p50_ms"] = metric["med"]
+    r["first_p95_ms"] = metric["p(95)"]
+    return r
+
+
 def read_run(tool, files):
-    return read_wrk(files[0]) if tool == "C" else read_k6(*files)
+    if tool == "C":
+        return read_wrk(files[0])
+    if tool in STREAM_TOOLS:
+        return read_stream(tool, *files)
+    return read_k6(*files)
 
 
 def run_line(tool, files):
@@ -135,6 +167,11 @@ def run_line(tool, files):
     r = read_run(tool, files)
     if tool == "C":
         text = f"{r['rate']:,.0f} req/s"
+    elif tool in STREAM_TOOLS:
+        text = (
+            f"{r['rate']:,.0f} it/s, {FIRST_CHUNK_METRIC[tool]} p50 {r['first_p50_ms']:,.3f} ms, "
+            f"p95 {r['first_p95_ms']:,.3f} ms, {r['cpu_us_per_it']:,.1f} CPU-µs/it"
+        )
     else:
         text = (
             f"{r['rate']:,.0f} it/s, p50 {r['p50_ms'] * 1000:,.0f} µs, p95 {r['p95_ms'] * 1000:,.0f} µs, "
@@ -292,6 +329,49 @@ def rate_table(m):
     return markdown(header, rows, ["---"] + ["---:"] * (len(header) - 1))
 
 
+def aggregate_streams(rounds):
+    """One VU level of the streaming case: {tool: medians over rounds} of
+    the time to the first chunk and the rate, and "S-H": the p50
+    difference taken within each round, then the median."""
+    tools = set().union(*(r.keys() for r in rounds.values()))
+    out = {}
+    for tool in sorted(tools):
+        out[tool] = {key: median_of(rounds, lambda r: r[tool][key]) for key in ("first_p50_ms", "first_p95_ms", "rate")}
+    if {"S", "H"} <= tools:
+        out["S-H"] = median_of(rounds, lambda r: r["S"]["first_p50_ms"] - r["H"]["first_p50_ms"])
+    return out
+
+
+def stream_table(levels, delay_ms):
+    """The streaming case: a row per VU level."""
+    def over(m, tool, key):
+        return num(m[tool][key] - delay_ms, "+,.3f") if tool in m else SKIPPED
+
+    rows = []
+    for vus, m in sorted(levels.items()):
+        rows.append([
+            f"{vus:,}", f"{delay_ms:,}",
+            cell(m, "S", "first_p50_ms", ",.3f"), cell(m, "S", "first_p95_ms", ",.3f"), over(m, "S", "first_p50_ms"),
+            cell(m, "H", "first_p50_ms", ",.3f"), cell(m, "H", "first_p95_ms", ",.3f"), over(m, "H", "first_p50_ms"),
+            num(m["S-H"], "+,.3f") if "S-H" in m else SKIPPED,
+            cell(m, "S", "rate", ",.0f"), cell(m, "H", "rate", ",.0f"),
+        ])  # fmt: skip
+    header = ["VUs", "server delay ms", "S first chunk p50 ms", "S p95 ms", "S p50 − delay ms",
+              "H waiting p50 ms", "H p95 ms", "H p50 − delay ms", "S−H p50 ms", "S it/s", "H it/s"]  # fmt: skip
+    return markdown(header, rows)
+
+
+STREAM_METHOD = """The streaming case: tests/lambdaserver (-no-auth), its `sleep` function on
+the InvokeWithResponseStream route: it waits the delay, then sends the
+answer's head and its one PayloadChunk back to back. At each VU level,
+each round runs S then H (constant-vus). "− delay" is the client's
+overhead over the server's own first-chunk delay; S−H is taken within
+each round, then the median. S's figure is measured in the Rust core from
+the call's start (SigV4 signing included) to the chunk; H's
+http_req_waiting from the request sent to the first byte (connecting and
+sending not included)."""
+
+
 def verdict(ok):
     return "PASS" if ok else "FAIL"
 
@@ -431,6 +511,20 @@ def latest_run_section(levels, rate_levels, args):
         ]
     if not rate_levels:
         lines += ["No fixed-rate run (BENCH_RATE=0).", ""]
+    stream_levels = getattr(args, "stream_levels", {})
+    if stream_levels:
+        lines += [
+            "### Response streaming: time to the first chunk",
+            "",
+            "- " + "\n- ".join(f"{t}: {text}" for t, text in STREAM_TOOLS.items()),
+            "",
+            stream_table(stream_levels, args.stream_delay_ms),
+            "",
+            STREAM_METHOD,
+            "",
+        ]
+    else:
+        lines += ["No streaming run (STREAM_VUS empty).", ""]
     return "\n".join(lines)
 
 
@@ -458,11 +552,13 @@ def write_results(path, section):
 def table(args):
     runs = load_runs(args.runs)
     rate_runs = load_runs(args.rates) if args.rates else {}
+    stream_runs = load_runs(args.streams) if args.streams else {}
     levels = {vus: aggregate(rounds) for vus, rounds in runs.items()}
     rate_levels = {rate: aggregate(rounds) for rate, rounds in rate_runs.items()}
+    args.stream_levels = {vus: aggregate_streams(rounds) for vus, rounds in stream_runs.items()}
     section = latest_run_section(levels, rate_levels, args)
     print(section)
-    errors = run_errors(runs, " VUs") + run_errors(rate_runs, "/s")
+    errors = run_errors(runs, " VUs") + run_errors(rate_runs, "/s") + run_errors(stream_runs, " VUs (streaming)")
     if errors:
         print("runs with errors" + (" (RESULTS.md not written)" if args.results else "") + ":",
               *errors, sep="\n  ", file=sys.stderr)
@@ -476,11 +572,13 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command_name", required=True)
     run = sub.add_parser("run", help="one line about one run")
-    run.add_argument("tool", choices=sorted(TOOLS))
+    run.add_argument("tool", choices=sorted(TOOLS) + sorted(STREAM_TOOLS))
     run.add_argument("files", nargs="+")
     tab = sub.add_parser("table", help="the tables, printed and, with --results, written")
     tab.add_argument("runs")
     tab.add_argument("--rates", help="the fixed-rate runs")
+    tab.add_argument("--streams", help="the streaming case's runs")
+    tab.add_argument("--stream-delay-ms", type=int, default=0, help="the server's first-chunk delay of the streaming case")
     tab.add_argument("--results", help="the RESULTS.md to write (default: print only)")
     tab.add_argument("--command", required=True)
     tab.add_argument("--k6-version", required=True)

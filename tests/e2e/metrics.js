@@ -2,6 +2,10 @@
 // output (--out json) against what the test server counted.
 // FAIL_EVERY=N makes every Nth iteration call a failing function.
 // THRESHOLD_ONLY=1 runs the metrics scenario alone, for its exit code.
+// The streaming scenario makes one call per STREAM_CASES entry, through
+// invokeWithResponseStream and invokeUrl, tagged stream_case:
+// check_metrics.py knows what each must emit (CLOSED_PORT: a port nothing
+// listens on, for a refused function URL).
 import http from 'k6/http';
 import { client, verify, strictThresholds } from './lib.js';
 
@@ -36,6 +40,29 @@ const COST_CASES = [
     error: 'ResourceNotFoundException' },
 ];
 
+// The streaming scenario's calls, one each, in order. `url` cases call
+// invokeUrl with that URL (as given: check_metrics.py compares the url
+// tag with it); the others invokeWithResponseStream. `error`: the name of
+// the error it must reject with.
+const URL_BASE = `${__ENV.LAMBDA_ENDPOINT}/lambda-url`;
+const STREAM_CASES = [
+  { label: 'stream-chunks', fn: 'stream-chunks', payload: { count: 4, firstMs: 100, gapMs: 50 },
+    options: { logType: 'Tail', qualifier: 'live' } },
+  { label: 'stream-dry-run', fn: 'stream-chunks', payload: { count: 4 }, options: { invocationType: 'DryRun' } },
+  { label: 'stream-error', fn: 'stream-error', payload: { count: 2, gapMs: 50 }, options: { logType: 'Tail' },
+    error: 'LambdaInvocationError' },
+  // Broken after 2 chunks: no InvokeComplete, so no REPORT either.
+  { label: 'stream-broken', fn: 'stream-no-complete', payload: { count: 2 }, options: {}, error: 'GeneralError' },
+  { label: 'url-stream', url: `${URL_BASE}/url-stream?chunks=3&firstMs=100&gapMs=50`, params: {} },
+  // The method in lower case: tagged in upper case.
+  { label: 'url-put', url: `${URL_BASE}/url-echo/item`, params: { method: 'put', body: 'put body' } },
+  { label: 'url-404', url: `${URL_BASE}/url-status?status=404`, params: {} },
+  { label: 'url-503', url: `${URL_BASE}/url-status?status=503`, params: { method: 'POST', body: '{}' } },
+  { label: 'url-refused', url: `http://127.0.0.1:${__ENV.CLOSED_PORT || 9}/refused`, params: {}, error: 'TCPError' },
+  // An ID in the path, grouped by the call's url tag, which replaces the URL's.
+  { label: 'url-grouped', url: `${URL_BASE}/url-echo/items/42`, params: { tags: { url: '/items/{id}' } } },
+];
+
 export const options = {
   scenarios: __ENV.THRESHOLD_ONLY
     ? {
@@ -44,10 +71,11 @@ export const options = {
     : {
         metrics: { executor: 'shared-iterations', vus: 4, iterations: ITERATIONS, tags: { suite: 'metrics' } },
         cost: { executor: 'per-vu-iterations', vus: 1, iterations: 1, exec: 'cost', tags: { suite: 'metrics' } },
+        streaming: { executor: 'per-vu-iterations', vus: 1, iterations: 1, exec: 'streaming', tags: { suite: 'metrics' } },
       },
   thresholds: __ENV.THRESHOLD_ONLY
     ? { lambda_invocation_failed: ['rate<0.01'] }
-    : strictThresholds(ITERATIONS + COST_CASES.length),
+    : strictThresholds(ITERATIONS + COST_CASES.length + STREAM_CASES.length),
 };
 
 export function setup() {
@@ -86,5 +114,24 @@ export async function cost() {
       (response !== undefined && response.report !== undefined) === c.report;
     if (!ok) console.error(`cost case ${c.label}: ${error} ${JSON.stringify(response)}`);
     verify(null, { [`cost case ${c.label} answered as expected`]: () => ok });
+  }
+}
+
+// One call per streaming case, in order.
+export async function streaming() {
+  for (const c of STREAM_CASES) {
+    const tags = { stream_case: c.label };
+    let response;
+    let error = null;
+    try {
+      response = c.url
+        ? await lambda.invokeUrl(c.url, { ...c.params, tags: { ...c.params.tags, ...tags } })
+        : await lambda.invokeWithResponseStream(c.fn, c.payload, { ...c.options, tags });
+    } catch (e) {
+      error = e;
+    }
+    const ok = (error === null ? undefined : error.name) === c.error;
+    if (!ok) console.error(`stream case ${c.label}: ${error} ${JSON.stringify(response)}`);
+    verify(null, { [`stream case ${c.label} answered as expected`]: () => ok });
   }
 }

@@ -4,18 +4,24 @@
 # counted has exactly one lambda_invocations sample, that cold starts, tags
 # and data_sent agree with the server, that the summary shows sensible
 # units, and that a threshold on lambda_invocation_failed decides k6's exit
-# code. Environment: LAMBDASERVER_URL; K6 (default build/k6).
+# code. The streaming scenario adds invokeWithResponseStream and invokeUrl
+# calls: the operation tag on every sample, the stream metrics
+# (lambda_stream_first_chunk, lambda_stream_chunk_gap, lambda_stream_chunks)
+# case by case, and function URL tags and failures (a 5xx is one).
+# Environment: LAMBDASERVER_URL; K6 (default build/k6).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+# shellcheck source=scripts/lib.sh
+source scripts/lib.sh
 : "${LAMBDASERVER_URL:?set LAMBDASERVER_URL}"
 K6=${K6:-build/k6}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-"$K6" run --out "json=$work/samples.json" -e LAMBDA_ENDPOINT="$LAMBDASERVER_URL" \
+"$K6" run --out "json=$work/samples.json" -e LAMBDA_ENDPOINT="$LAMBDASERVER_URL" -e CLOSED_PORT="$(free_port)" \
   tests/e2e/metrics.js >"$work/summary.txt" 2>&1 || { cat "$work/summary.txt"; exit 1; }
 curl -sf "$LAMBDASERVER_URL/_test/stats" >"$work/stats.json"
-python3 tests/e2e/check_metrics.py "$work/samples.json" "$work/stats.json" "$work/summary.txt"
+python3 tests/e2e/check_metrics.py "$work/samples.json" "$work/stats.json" "$work/summary.txt" "$LAMBDASERVER_URL"
 
 # Thresholds decide the exit code: every 2nd invocation fails -> exit 99.
 status=0

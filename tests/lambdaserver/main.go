@@ -108,6 +108,10 @@
 //	                  body (as a RESPONSE_STREAM function URL's), N lines "chunk 1\n" ...,
 //	                  each flushed, the first K ms after the headers, the others M ms apart
 //	url-status        ?status=NNN (200 to 599): that status, body {"status":NNN} (none for 204, 304)
+//	url-headers       ?Name=value&Name=other...: 200 with a response header line per value
+//	                  ("Name: value", "Name: other"), body {"headers":N} (N lines); a name
+//	                  that is not a token or would change the framing (Content-Length,
+//	                  Transfer-Encoding, Connection, Content-Type, Trailer, Upgrade): 400
 //	anything else     404 {"Message":"Not Found"}
 //
 // GET /_test/stats returns the counters as JSON (see statsSnapshot);

@@ -37,9 +37,10 @@ type urlRequest struct {
 
 // urlFunctions are the functions behind URLs. Any other name is a 404.
 var urlFunctions = map[string]func(w http.ResponseWriter, r *http.Request, req urlRequest){
-	"url-echo":   urlEcho,
-	"url-stream": urlStream,
-	"url-status": urlStatus,
+	"url-echo":    urlEcho,
+	"url-stream":  urlStream,
+	"url-status":  urlStatus,
+	"url-headers": urlHeaders,
 }
 
 // urlMessage is the JSON body of the answers function URLs give on their
