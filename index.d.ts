@@ -228,8 +228,8 @@ export type FunctionUrlHeaders = Record<string, string> & {
 export interface FunctionUrlParams {
   /** Default `GET`, or `POST` when a body is given. */
   method?: FunctionUrlMethod;
-  /** The request body, sent byte for byte (a string as UTF-8). Default: none. */
-  body?: string | ArrayBuffer;
+  /** The request body, sent byte for byte (a string as UTF-8; a plain object as its JSON text). Default: none. */
+  body?: string | ArrayBuffer | object;
   /** Request headers, signed with the request. */
   headers?: FunctionUrlHeaders;
   /** k6 tags of this call's samples (not sent). */
@@ -293,7 +293,8 @@ export class LambdaClient {
   ): Promise<StreamingInvocationResponse>;
   /**
    * An HTTP request to a Lambda function URL with IAM auth, SigV4-signed
-   * (service `lambda`) with this client's credentials and region, its
+   * (service `lambda`) with this client's credentials, for the region of
+   * the URL's host (`<id>.lambda-url.<region>.on.aws`; else the client's), its
    * body read as it arrives. Any HTTP answer fulfils (4xx and 5xx too, as
    * `http.request` does); no answer rejects with a {@link NetworkError};
    * reserved headers and other bad parameters are refused before

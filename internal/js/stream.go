@@ -192,6 +192,8 @@ func (m *lambdaMetrics) streamSamples(
 	for _, gap := range gaps {
 		set.add(m.chunkGap, metrics.D(gap))
 	}
-	set.add(m.chunks, float64(o.Chunks))
+	if o.Chunks > 0 {
+		set.add(m.chunks, float64(o.Chunks))
+	}
 	return set.samples
 }

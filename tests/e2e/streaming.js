@@ -18,8 +18,15 @@ import { TEST_KEYS, checkRejects, strictThresholds, verify } from './lib.js';
 
 const TRANSPORTS = ['direct', 'sdk'];
 // Checks per transport (each name in verify() and checkRejects() counts).
-const CHECKS_PER_TRANSPORT = 123;
-export const options = { iterations: 1, thresholds: strictThresholds(TRANSPORTS.length * CHECKS_PER_TRANSPORT) };
+const CHECKS_PER_TRANSPORT = 124;
+// A function URL of another region than the clients' (us-east-1), on this
+// test server (k6's hosts option): its signature must name eu-west-1.
+const OTHER_REGION_HOST = 'abc123.lambda-url.eu-west-1.on.aws';
+export const options = {
+  iterations: 1,
+  thresholds: strictThresholds(TRANSPORTS.length * CHECKS_PER_TRANSPORT),
+  hosts: { [OTHER_REGION_HOST]: '127.0.0.1' },
+};
 
 const endpoint = __ENV.LAMBDA_ENDPOINT;
 const urlBase = `${endpoint}/lambda-url`;
@@ -398,6 +405,11 @@ async function functionUrls(t) {
     [`${t}: url: signed (Authorization, X-Amz-Date)`]: (r) =>
       echoed(r).headers.authorization[0].startsWith('AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/') &&
       echoed(r).headers.authorization[0].includes('/us-east-1/lambda/aws4_request') && echoed(r).headers['x-amz-date'].length === 1,
+  });
+  const otherRegion = await lambda.invokeUrl(`${endpoint.replace('127.0.0.1', OTHER_REGION_HOST)}/lambda-url/url-echo`);
+  verify(otherRegion, {
+    [`${t}: url: a function URL's host names the region it is signed for, whatever the client's`]: (r) =>
+      r.statusCode === 200 && echoed(r).headers.authorization[0].includes('/eu-west-1/lambda/aws4_request'),
   });
   const withToken = await session[t].invokeUrl(`${urlBase}/url-echo`);
   verify(withToken, {

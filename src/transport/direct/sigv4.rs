@@ -112,6 +112,10 @@ impl Signer {
         }
     }
 
+    pub fn region(&self) -> &str {
+        &self.region
+    }
+
     /// Signs a POST of `body` to `path` (percent-encoded, starting with
     /// `/`) with `query` (already canonical: `name=value` pairs,
     /// percent-encoded, sorted by name then value, or empty), and

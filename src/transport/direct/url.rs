@@ -1,11 +1,13 @@
 //! Requests to Lambda function URLs with IAM auth: any method, URL,
 //! headers and body, SigV4-signed for the service `lambda` with the
-//! client's region and credentials (resolved as Invoke's are), sent
+//! client's credentials (resolved as Invoke's are) and the region the
+//! URL's host names (`<url-id>.lambda-url.<region>.on.aws`), else the
+//! client's, sent
 //! through the client's network policy and TLS settings, the answer read
 //! as it arrives. Every client has one, whatever its transport: a function
 //! URL is plain HTTP, not the Lambda API.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
 use aws_config::SdkConfig;
@@ -32,6 +34,9 @@ pub struct UrlSender {
     /// SigV4 for the service `lambda` in the client's region, the
     /// direct transport's own (`sigv4.rs`), as Invoke's.
     signer: Signer,
+    /// The signers of the other regions function URLs named, made once
+    /// each (a signer keeps its day's key: most requests derive none).
+    other_regions: Mutex<Vec<Arc<Signer>>>,
     credentials: CredentialSource,
     max_attempts: u32,
     timeout: Duration,
@@ -55,6 +60,7 @@ impl UrlSender {
             network: Network::shared(&config.network()).map_err(InvokeError::from)?,
             region: region.to_owned(),
             signer: Signer::new("lambda", region),
+            other_regions: Mutex::default(),
             credentials: CredentialSource::new(config, sdk_config),
             max_attempts: config.max_attempts(),
             timeout: config.timeout(),
@@ -80,7 +86,13 @@ impl UrlSender {
         progress: &mut Progress<'_>,
     ) -> Result<UrlResponse, InvokeError> {
         let identity = self.credentials.identity().await?;
-        let signed = build(&self.signer, &identity, request, SystemTime::now())?;
+        let signed = match request.url_region() {
+            Some(region) if region != self.region => {
+                let signer = self.signer_for(region);
+                build(&signer, &identity, request, SystemTime::now())?
+            }
+            _ => build(&self.signer, &identity, request, SystemTime::now())?,
+        };
         let head_len = signed.head_len;
         let http_request = signed
             .request
@@ -95,6 +107,20 @@ impl UrlSender {
             traffic.add_sent(head_len);
         }
         read::url_body(answer, traffic, progress).await
+    }
+}
+
+impl UrlSender {
+    /// The signer of a region other than the client's: a function URL's
+    /// signature must name the region of its host, whatever the client's.
+    fn signer_for(&self, region: &str) -> Arc<Signer> {
+        let mut signers = self.other_regions.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(signer) = signers.iter().find(|s| s.region() == region) {
+            return Arc::clone(signer);
+        }
+        let signer = Arc::new(Signer::new("lambda", region));
+        signers.push(Arc::clone(&signer));
+        signer
     }
 }
 
