@@ -34,6 +34,18 @@ export async function misuse(): Promise<void> {
   liveCounts(client);
   // @ts-expect-error: inFlight, not in_flight
   liveCounts().in_flight;
+  // @ts-expect-error: InvokeWithResponseStream has no Event invocations
+  await client.invokeWithResponseStream('f', '{}', { invocationType: 'Event' });
+  // @ts-expect-error: onChunk takes the chunk, an ArrayBuffer, not text
+  await client.invokeWithResponseStream('f', '{}', { onChunk: (chunk: string) => chunk.length });
+  // @ts-expect-error: the streamed response's count is chunks, not chunkCount
+  (await client.invokeWithResponseStream('f', '{}')).chunkCount;
+  // @ts-expect-error: signing sets Authorization
+  await client.invokeUrl('https://x.lambda-url.us-east-1.on.aws/', { headers: { Authorization: 'mine' } });
+  // @ts-expect-error: header values are strings
+  await client.invokeUrl('https://x.lambda-url.us-east-1.on.aws/', { headers: { 'X-N': 1 } });
+  // @ts-expect-error: the URL is a string
+  await client.invokeUrl(new URL('https://x.lambda-url.us-east-1.on.aws/'));
 }
 
 // And what is right stays right.
@@ -46,7 +58,17 @@ export async function use(): Promise<string> {
     if (e instanceof NetworkError && e.name === 'TCPError' && e.code === 1212) return 'refused';
   }
   new LambdaClient(new AWSConfig({}), { pricing: { architecture: 'arm64', usdPerMillionRequests: 0 } });
+  const streamed = await client.invokeWithResponseStream('f', { prompt: 'hi' }, {
+    logType: 'Tail',
+    onChunk: (chunk: ArrayBuffer) => chunk.byteLength,
+  });
+  const first: number | undefined = streamed.timeToFirstChunkMs;
+  const page = await client.invokeUrl('https://x.lambda-url.us-east-1.on.aws/p?q=1', {
+    method: 'POST', body: new ArrayBuffer(2), headers: { 'Content-Type': 'application/octet-stream' }, tags: { name: 'page' },
+  });
+  const type: string | undefined = page.headers['content-type'];
   const live = liveCounts();
   const leaked: number = live.inFlight + live.completions + live.invocations + live.strings;
-  return `${r.statusCode} ${r.executedVersion ?? ''} ${billed ?? 0} ${leaked} ${live.clients} ${live.queues}`;
+  return `${r.statusCode} ${r.executedVersion ?? ''} ${billed ?? 0} ${leaked} ${live.clients} ${live.queues} ` +
+    `${streamed.chunks} ${first ?? 0} ${page.statusCode} ${type ?? ''}`;
 }
