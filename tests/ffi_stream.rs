@@ -14,7 +14,9 @@ use bytes::Bytes;
 use xk6_lambda::ffi::*;
 
 mod common;
-use common::{assert_nothing_live, client, patient, serve, serve_bytes, OK_RESPONSE};
+use common::{
+    assert_nothing_live, client, patient, serve, serve_and_hold, serve_bytes, OK_RESPONSE,
+};
 
 static TEST_LOCK: Mutex<()> = Mutex::new(());
 
@@ -136,6 +138,45 @@ fn drain(queue: *mut LambdaCompletionQueue, finals: usize) -> Vec<Seen> {
     seen
 }
 
+/// Frees what a test was handed (`invocation` may be NULL), then checks
+/// that nothing is left live.
+fn release(
+    invocation: *mut LambdaInvocation,
+    client: *mut LambdaClient,
+    queue: *mut LambdaCompletionQueue,
+) {
+    unsafe {
+        lambda_invocation_free(invocation);
+        lambda_client_free(client);
+        lambda_completion_queue_free(queue);
+    }
+    assert_nothing_live();
+}
+
+/// A header borrowing `name` and `value`.
+fn header(name: &'static str, value: &'static str) -> LambdaHeader {
+    LambdaHeader {
+        name: name.as_ptr(),
+        name_len: name.len(),
+        value: value.as_ptr(),
+        value_len: value.len(),
+    }
+}
+
+/// A function URL request borrowing `url`, `method` and `headers`.
+fn url_request(url: &str, method: &str, headers: &[LambdaHeader]) -> LambdaUrlRequest {
+    LambdaUrlRequest {
+        url: url.as_ptr(),
+        url_len: url.len(),
+        method: method.as_ptr(),
+        method_len: method.len(),
+        body: ptr::null(),
+        body_len: 0,
+        headers: headers.as_ptr(),
+        headers_len: headers.len(),
+    }
+}
+
 fn take_error(error: *mut c_char) -> Option<serde_json::Value> {
     (!error.is_null()).then(|| unsafe {
         let text = CStr::from_ptr(error).to_string_lossy().into_owned();
@@ -187,12 +228,7 @@ fn a_stream_delivers_its_chunks_in_order_then_one_outcome() {
     assert!(outcome["bytesSent"].as_u64().unwrap() > 0);
     assert!(outcome.get("error").is_none(), "{outcome}");
     assert_eq!(seen.len(), 4, "nothing twice: {seen:?}");
-    unsafe {
-        lambda_invocation_free(invocation);
-        lambda_client_free(client);
-        lambda_completion_queue_free(queue);
-    }
-    assert_nothing_live();
+    release(invocation, client, queue);
 }
 
 #[test]
@@ -206,24 +242,8 @@ fn a_function_url_answer_is_an_outcome_whatever_its_status() {
         Duration::ZERO,
     );
     let url = format!("{server}/path?q=1");
-    let (name, value) = ("x-custom", "v");
-    let header = LambdaHeader {
-        name: name.as_ptr(),
-        name_len: name.len(),
-        value: value.as_ptr(),
-        value_len: value.len(),
-    };
-    let method = "DELETE";
-    let request = LambdaUrlRequest {
-        url: url.as_ptr(),
-        url_len: url.len(),
-        method: method.as_ptr(),
-        method_len: method.len(),
-        body: ptr::null(),
-        body_len: 0,
-        headers: &header,
-        headers_len: 1,
-    };
+    let headers = [header("x-custom", "v")];
+    let request = url_request(&url, "DELETE", &headers);
     let mut invocation = ptr::null_mut();
     let status = unsafe {
         lambda_client_invoke_url_queued(
@@ -244,12 +264,7 @@ fn a_function_url_answer_is_an_outcome_whatever_its_status() {
     assert_eq!(outcome["statusCode"], 503);
     assert_eq!(outcome["headers"]["x-a"], "1, 2");
     assert_eq!(outcome["payload"], "busy");
-    unsafe {
-        lambda_invocation_free(invocation);
-        lambda_client_free(client);
-        lambda_completion_queue_free(queue);
-    }
-    assert_nothing_live();
+    release(invocation, client, queue);
 }
 
 #[test]
@@ -275,23 +290,8 @@ fn what_cannot_be_sent_is_refused_with_its_reason_and_no_completion() {
     assert_eq!(error["error"]["field"], "invocationType");
 
     // A header that signing sets.
-    let (url, name, value) = ("http://127.0.0.1:1/", "Authorization", "mine");
-    let header = LambdaHeader {
-        name: name.as_ptr(),
-        name_len: name.len(),
-        value: value.as_ptr(),
-        value_len: value.len(),
-    };
-    let mut request = LambdaUrlRequest {
-        url: url.as_ptr(),
-        url_len: url.len(),
-        method: ptr::null(),
-        method_len: 0,
-        body: ptr::null(),
-        body_len: 0,
-        headers: &header,
-        headers_len: 1,
-    };
+    let headers = [header("Authorization", "mine")];
+    let mut request = url_request("http://127.0.0.1:1/", "", &headers);
     let mut error = ptr::null_mut();
     let status = unsafe {
         lambda_client_invoke_url_queued(client, &request, queue, 2, &mut invocation, &mut error)
@@ -369,11 +369,7 @@ fn what_cannot_be_sent_is_refused_with_its_reason_and_no_completion() {
     let mut batch = [LambdaCompletion::EMPTY];
     let n = unsafe { lambda_completion_queue_wait(queue, batch.as_mut_ptr(), 1, 200) };
     assert_eq!(n, 0, "a refused call never completes");
-    unsafe {
-        lambda_client_free(client);
-        lambda_completion_queue_free(queue);
-    }
-    assert_nothing_live();
+    release(ptr::null_mut(), client, queue);
 }
 
 #[test]
@@ -389,7 +385,7 @@ fn cancelling_mid_stream_ends_it_once_with_what_came_before() {
     .into_bytes();
     answer.extend(&chunk);
     answer.extend(b"\r\n");
-    let client = client(&serve_bytes(answer, Duration::ZERO));
+    let client = client(&serve_and_hold(answer));
     let queue = lambda_completion_queue_new();
     let raw = STREAM.raw();
     let mut invocation = ptr::null_mut();
@@ -410,10 +406,5 @@ fn cancelling_mid_stream_ends_it_once_with_what_came_before() {
     };
     assert_eq!(outcome["error"]["kind"], "cancelled");
     assert_eq!(outcome["chunks"], 1, "what came before the cancel");
-    unsafe {
-        lambda_invocation_free(invocation);
-        lambda_client_free(client);
-        lambda_completion_queue_free(queue);
-    }
-    assert_nothing_live();
+    release(invocation, client, queue);
 }

@@ -8,15 +8,22 @@
 //! and in order with the outcome, which is pushed by the same task.
 
 use std::ffi::c_char;
+use std::future::Future;
+use std::sync::Arc;
 use std::time::Instant;
 
+use tokio::sync::Notify;
+
 use super::boundary::{bytes, guard, text};
-use super::invocation::{launch, read_request, refuse, LambdaInvocation, LambdaInvokeRequest};
+use super::invocation::{
+    launch, read_request, refuse, LambdaInvocation, LambdaInvokeRequest, Refusal,
+};
 use super::queue::{LambdaCompletionQueue, Shared};
 use super::result::Finished;
 use super::{LambdaClient, LambdaStatus};
 use crate::error::InvokeError;
 use crate::stream::{StreamEvent, UrlRequest, ValidStreamRequest};
+use crate::Client;
 
 /// One header of a function URL request, borrowed for the duration of the
 /// call. UTF-8, given as pointer and length.
@@ -77,31 +84,20 @@ pub unsafe extern "C" fn lambda_client_invoke_stream_queued(
     out_error: *mut *mut c_char,
 ) -> LambdaStatus {
     guard(|| {
-        let Some((client, queue)) = prepare(client, queue, out_invocation) else {
-            return LambdaStatus::NullArgument;
-        };
-        let Some(request) = request.as_ref() else {
-            return LambdaStatus::NullArgument;
-        };
-        let invalid = |e| (LambdaStatus::InvalidRequest, Some(e));
-        let request =
-            match read_request(request).and_then(|r| ValidStreamRequest::new(r).map_err(invalid)) {
-                Ok(request) => request,
-                Err(refusal) => return refuse(out_error, refusal),
-            };
-        let chunks = std::sync::Arc::clone(&queue);
-        *out_invocation = launch(
-            move |finished| queue.push(user_data, finished),
-            streamed_failure,
-            move |cancelled| async move {
-                let on_event = chunk_pusher(chunks, user_data);
-                let streamed = client
-                    .invoke_stream(request, on_event, cancelled.notified())
-                    .await;
-                Finished::Streamed(streamed.to_json())
+        start_streamed(
+            (client, queue, user_data, out_invocation, out_error),
+            || {
+                let request = request.as_ref().ok_or((LambdaStatus::NullArgument, None))?;
+                let invalid = |e| (LambdaStatus::InvalidRequest, Some(e));
+                read_request(request).and_then(|r| ValidStreamRequest::new(r).map_err(invalid))
             },
-        );
-        LambdaStatus::Ok
+            |client, request, on_event, cancel| async move {
+                client
+                    .invoke_stream(request, on_event, cancel.notified())
+                    .await
+                    .to_json()
+            },
+        )
     })
 }
 
@@ -132,51 +128,69 @@ pub unsafe extern "C" fn lambda_client_invoke_url_queued(
     out_error: *mut *mut c_char,
 ) -> LambdaStatus {
     guard(|| {
-        let Some((client, queue)) = prepare(client, queue, out_invocation) else {
-            return LambdaStatus::NullArgument;
-        };
-        let Some(request) = request.as_ref() else {
-            return LambdaStatus::NullArgument;
-        };
-        let invalid = |e| (LambdaStatus::InvalidRequest, Some(e));
-        let request = match read_url_request(request).and_then(|r| r.into_valid().map_err(invalid))
-        {
-            Ok(request) => request,
-            Err(refusal) => return refuse(out_error, refusal),
-        };
-        let chunks = std::sync::Arc::clone(&queue);
-        *out_invocation = launch(
-            move |finished| queue.push(user_data, finished),
-            streamed_failure,
-            move |cancelled| async move {
-                let on_event = chunk_pusher(chunks, user_data);
-                let streamed = client
-                    .invoke_url(request, on_event, cancelled.notified())
-                    .await;
-                Finished::Streamed(streamed.to_json())
+        start_streamed(
+            (client, queue, user_data, out_invocation, out_error),
+            || {
+                let request = request.as_ref().ok_or((LambdaStatus::NullArgument, None))?;
+                let invalid = |e| (LambdaStatus::InvalidRequest, Some(e));
+                read_url_request(request).and_then(|r| r.into_valid().map_err(invalid))
             },
-        );
-        LambdaStatus::Ok
+            |client, request, on_event, cancel| async move {
+                client
+                    .invoke_url(request, on_event, cancel.notified())
+                    .await
+                    .to_json()
+            },
+        )
     })
 }
 
-/// The checks both entry points make first: the output pointer (cleared),
-/// the client and the queue. None: a required pointer was NULL.
+/// The caller's arguments both entry points share: client, queue, user
+/// data, and where the invocation and a refusal's error go.
+type Target = (
+    *const LambdaClient,
+    *const LambdaCompletionQueue,
+    usize,
+    *mut *mut LambdaInvocation,
+    *mut *mut c_char,
+);
+
+/// What the entry points share: check the pointers, read and validate the
+/// request (`read`), then spawn `call` with a callback that pushes each
+/// chunk to the queue; its outcome's JSON follows the chunks there.
 ///
 /// # Safety
 /// As `lambda_client_invoke_queued`.
-unsafe fn prepare(
-    client: *const LambdaClient,
-    queue: *const LambdaCompletionQueue,
-    out_invocation: *mut *mut LambdaInvocation,
-) -> Option<(crate::Client, std::sync::Arc<Shared>)> {
+unsafe fn start_streamed<R, Fut>(
+    (client, queue, user_data, out_invocation, out_error): Target,
+    read: impl FnOnce() -> Result<R, Refusal>,
+    call: impl FnOnce(Client, R, OnEvent, Arc<Notify>) -> Fut,
+) -> LambdaStatus
+where
+    Fut: Future<Output = Vec<u8>> + Send + 'static,
+{
     if out_invocation.is_null() {
-        return None;
+        return LambdaStatus::NullArgument;
     }
     *out_invocation = std::ptr::null_mut();
-    let client = client.as_ref()?;
-    let queue = queue.as_ref()?;
-    Some((client.inner.clone(), queue.shared()))
+    let (Some(client), Some(queue)) = (client.as_ref(), queue.as_ref()) else {
+        return LambdaStatus::NullArgument;
+    };
+    let request = match read() {
+        Ok(request) => request,
+        Err(refusal) => return refuse(out_error, refusal),
+    };
+    let (client, queue) = (client.inner.clone(), queue.shared());
+    let on_event = chunk_pusher(Arc::clone(&queue), user_data);
+    *out_invocation = launch(
+        move |finished| queue.push(user_data, finished),
+        streamed_failure,
+        move |cancel| {
+            let streamed = call(client, request, on_event, cancel);
+            async move { Finished::Streamed(streamed.await) }
+        },
+    );
+    LambdaStatus::Ok
 }
 
 /// A streamed call's failure outside its own reporting (a caught panic):
@@ -186,12 +200,15 @@ fn streamed_failure(error: InvokeError) -> Finished {
     Finished::Streamed(error.to_json())
 }
 
+/// A streamed call's callback: what the reader hands each chunk to.
+type OnEvent = Box<dyn FnMut(StreamEvent) + Send>;
+
 /// The callback that pushes each chunk to the queue as it arrives, with
 /// the time since the previous one (timed here, when the reader hands it
 /// over, not when the caller gets to it).
-fn chunk_pusher(queue: std::sync::Arc<Shared>, user_data: usize) -> impl FnMut(StreamEvent) + Send {
+fn chunk_pusher(queue: Arc<Shared>, user_data: usize) -> OnEvent {
     let mut previous: Option<Instant> = None;
-    move |event| match event {
+    Box::new(move |event| match event {
         StreamEvent::Chunk(bytes) => {
             let now = Instant::now();
             let gap = previous.map_or(0, |p| {
@@ -200,16 +217,14 @@ fn chunk_pusher(queue: std::sync::Arc<Shared>, user_data: usize) -> impl FnMut(S
             previous = Some(now);
             queue.push_chunk(user_data, bytes, gap);
         }
-    }
+    })
 }
 
 /// Copies a function URL request out of C memory.
 ///
 /// # Safety
 /// The pointers of `request` follow `LambdaUrlRequest`'s rules.
-unsafe fn read_url_request(
-    request: &LambdaUrlRequest,
-) -> Result<UrlRequest, super::invocation::Refusal> {
+unsafe fn read_url_request(request: &LambdaUrlRequest) -> Result<UrlRequest, Refusal> {
     let plain = |status| (status, None);
     let url = text(request.url, request.url_len).map_err(plain)?;
     let method = text(request.method, request.method_len).map_err(plain)?;

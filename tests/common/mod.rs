@@ -15,8 +15,18 @@ pub fn serve(response: &'static str, delay: Duration) -> String {
     serve_bytes(response.as_bytes().to_vec(), delay)
 }
 
+/// As `serve_bytes`, but each connection stays open after the response
+/// until the client closes it (or 10 s pass): a body that never ends.
+pub fn serve_and_hold(response: Vec<u8>) -> String {
+    serve_with(response, Duration::ZERO, true)
+}
+
 /// As `serve`, with any bytes (an event stream, say).
 pub fn serve_bytes(response: Vec<u8>, delay: Duration) -> String {
+    serve_with(response, delay, false)
+}
+
+fn serve_with(response: Vec<u8>, delay: Duration, hold: bool) -> String {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap();
     let response = std::sync::Arc::new(response);
@@ -29,6 +39,10 @@ pub fn serve_bytes(response: Vec<u8>, delay: Duration) -> String {
                 let _ = stream.read(&mut buf);
                 thread::sleep(delay);
                 let _ = stream.write_all(&response);
+                if hold {
+                    let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
+                    while matches!(stream.read(&mut buf), Ok(n) if n > 0) {}
+                }
             });
         }
     });

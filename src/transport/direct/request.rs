@@ -124,14 +124,7 @@ pub fn build(
         signed_headers.push(("x-amz-log-type", "Tail"));
     }
 
-    let credentials = identity
-        .data::<Credentials>()
-        .ok_or_else(|| InvokeError::internal("cannot sign the request: no AWS credentials"))?;
-    let key = Key {
-        access_key_id: credentials.access_key_id(),
-        secret_access_key: credentials.secret_access_key(),
-        session_token: credentials.session_token(),
-    };
+    let key = signing_key(identity)?;
     let signature = signer.sign_post(
         &key,
         SystemTime::now(),
@@ -164,21 +157,38 @@ pub fn build(
     );
     headers.insert(USER_AGENT, HeaderValue::from_static(USER_AGENT_VALUE));
 
-    let path_len = http_request
-        .uri()
-        .path_and_query()
-        .map_or(1, |p| p.as_str().len());
-    let header_len: usize = http_request
-        .headers()
-        .iter()
-        .map(|(name, value)| name.as_str().len() + value.len() + 4)
-        .sum();
-    // "POST <path> HTTP/1.1\r\n" + headers + "\r\n"
-    let head_len = (5 + path_len + 11 + header_len + 2) as u64;
+    let head_len = head_len(&http_request);
     Ok(Signed {
         request: http_request,
         head_len,
     })
+}
+
+/// The credentials of `identity`, as the signer takes them.
+pub(super) fn signing_key(identity: &Identity) -> Result<Key<'_>, InvokeError> {
+    let credentials = identity
+        .data::<Credentials>()
+        .ok_or_else(|| InvokeError::internal("cannot sign the request: no AWS credentials"))?;
+    Ok(Key {
+        access_key_id: credentials.access_key_id(),
+        secret_access_key: credentials.secret_access_key(),
+        session_token: credentials.session_token(),
+    })
+}
+
+/// The bytes of a request's head on the wire, HTTP/1.1:
+/// "<METHOD> <path> HTTP/1.1\r\n", each "name: value\r\n", "\r\n".
+pub(super) fn head_len<B>(request: &http::Request<B>) -> u64 {
+    let path_len = request
+        .uri()
+        .path_and_query()
+        .map_or(1, |p| p.as_str().len());
+    let header_len: usize = request
+        .headers()
+        .iter()
+        .map(|(name, value)| name.as_str().len() + value.len() + 4)
+        .sum();
+    (request.method().as_str().len() + 1 + path_len + 11 + header_len + 2) as u64
 }
 
 #[cfg(test)]

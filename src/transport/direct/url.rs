@@ -11,13 +11,12 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
 use aws_config::SdkConfig;
-use aws_credential_types::Credentials;
 use aws_smithy_runtime_api::client::identity::Identity;
 use http::header::{HeaderValue, AUTHORIZATION, CONTENT_LENGTH, HOST, USER_AGENT};
 use http::Method;
 
-use super::request::Signed;
-use super::sigv4::{self, Key, Signer};
+use super::request::{head_len, signing_key, Signed};
+use super::sigv4::{self, Signer};
 use super::stream::with_retries;
 use super::{send, CredentialSource};
 use crate::config::ClientConfig;
@@ -154,14 +153,7 @@ fn build(
         })?;
         signed_headers.push((name.as_str(), value));
     }
-    let credentials = identity
-        .data::<Credentials>()
-        .ok_or_else(|| InvokeError::internal("cannot sign the request: no AWS credentials"))?;
-    let key = Key {
-        access_key_id: credentials.access_key_id(),
-        secret_access_key: credentials.secret_access_key(),
-        session_token: credentials.session_token(),
-    };
+    let key = signing_key(identity)?;
     let signature = signer.sign(
         &key,
         time,
@@ -211,17 +203,7 @@ fn build(
         headers.insert(USER_AGENT, HeaderValue::from_static(USER_AGENT_VALUE));
     }
 
-    let path_len = http_request
-        .uri()
-        .path_and_query()
-        .map_or(1, |p| p.as_str().len());
-    let header_len: usize = http_request
-        .headers()
-        .iter()
-        .map(|(name, value)| name.as_str().len() + value.len() + 4)
-        .sum();
-    // "<METHOD> <path> HTTP/1.1\r\n" + headers + "\r\n"
-    let head_len = (request.method.as_str().len() + 1 + path_len + 11 + header_len + 2) as u64;
+    let head_len = head_len(&http_request);
     Ok(Signed {
         request: http_request,
         head_len,
@@ -232,6 +214,7 @@ fn build(
 mod tests {
     use super::*;
     use crate::stream::UrlRequest;
+    use aws_credential_types::Credentials;
     use std::time::{Duration, UNIX_EPOCH};
 
     fn identity(token: Option<&str>) -> Identity {
