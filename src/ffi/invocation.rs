@@ -16,6 +16,7 @@ use super::{LambdaClient, LambdaStatus};
 use crate::error::InvokeError;
 use crate::request::{InvokeRequest, ValidRequest};
 use crate::runtime::runtime;
+use crate::Client;
 
 /// Receives an invocation's outcome, on a thread of the library's runtime.
 ///
@@ -83,6 +84,20 @@ fn optional(value: &str) -> Option<String> {
 /// the error to hand over through `out_error` (none for an ABI misuse).
 pub(super) type Refusal = (LambdaStatus, Option<InvokeError>);
 
+/// A request that validation refused: `LAMBDA_STATUS_INVALID_REQUEST`
+/// with its error.
+pub(super) fn invalid(error: InvokeError) -> Refusal {
+    (LambdaStatus::InvalidRequest, Some(error))
+}
+
+/// Borrows what a required pointer points to; NULL is refused.
+///
+/// # Safety
+/// `ptr` is NULL or valid for reads while the borrow lasts.
+pub(super) unsafe fn required<'a, T>(ptr: *const T) -> Result<&'a T, Refusal> {
+    ptr.as_ref().ok_or((LambdaStatus::NullArgument, None))
+}
+
 /// Copies the request out of C memory and parses its options; the caller
 /// validates it for its operation.
 ///
@@ -97,7 +112,6 @@ pub(super) unsafe fn read_request(request: &LambdaInvokeRequest) -> Result<Invok
     let log_type = text(request.log_type, request.log_type_len).map_err(plain)?;
     let client_context = text(request.client_context, request.client_context_len).map_err(plain)?;
     let qualifier = text(request.qualifier, request.qualifier_len).map_err(plain)?;
-    let invalid = |e| (LambdaStatus::InvalidRequest, Some(e));
     let parsed = InvokeRequest {
         function_name: function_name.to_owned(),
         payload: payload.to_vec(),
@@ -113,7 +127,7 @@ pub(super) unsafe fn read_request(request: &LambdaInvokeRequest) -> Result<Invok
 ///
 /// # Safety
 /// `out_error` is NULL or valid for a pointer write.
-pub(super) unsafe fn refuse(out_error: *mut *mut c_char, (status, error): Refusal) -> LambdaStatus {
+unsafe fn refuse(out_error: *mut *mut c_char, (status, error): Refusal) -> LambdaStatus {
     if let Some(error) = error {
         give_string(out_error, error.to_json());
     }
@@ -203,20 +217,13 @@ unsafe fn start(
     out_error: *mut *mut c_char,
     deliver: impl FnOnce(Finished) + Send + 'static,
 ) -> LambdaStatus {
-    if out_invocation.is_null() {
-        return LambdaStatus::NullArgument;
-    }
-    *out_invocation = std::ptr::null_mut();
-    let (Some(client), Some(request)) = (client.as_ref(), request.as_ref()) else {
-        return LambdaStatus::NullArgument;
+    let accepted = accept(client, out_invocation, out_error, || {
+        read_request(required(request)?).and_then(|r| r.into_valid().map_err(invalid))
+    });
+    let (client, request): (Client, ValidRequest) = match accepted {
+        Ok(accepted) => accepted,
+        Err(status) => return status,
     };
-    let invalid = |e| (LambdaStatus::InvalidRequest, Some(e));
-    let request: ValidRequest =
-        match read_request(request).and_then(|r| r.into_valid().map_err(invalid)) {
-            Ok(request) => request,
-            Err(refusal) => return refuse(out_error, refusal),
-        };
-    let client = client.inner.clone();
     *out_invocation = launch(deliver, Finished::Failed, move |cancelled| async move {
         // Boxed once: the invocation's future is large, and moving it
         // through select/catch_unwind/spawn would copy it each time.
@@ -229,6 +236,33 @@ unsafe fn start(
         }
     });
     LambdaStatus::Ok
+}
+
+/// What every entry point that starts a call checks first, in this
+/// order: the output pointer (cleared), the client, then whatever `read`
+/// reads and validates. A refusal's error goes to `out_error`; its status
+/// comes back as the `Err`.
+///
+/// # Safety
+/// `client` is NULL or a live client; `out_invocation` and `out_error`
+/// are as for `lambda_client_invoke`.
+pub(super) unsafe fn accept<R>(
+    client: *const LambdaClient,
+    out_invocation: *mut *mut LambdaInvocation,
+    out_error: *mut *mut c_char,
+    read: impl FnOnce() -> Result<R, Refusal>,
+) -> Result<(Client, R), LambdaStatus> {
+    if out_invocation.is_null() {
+        return Err(LambdaStatus::NullArgument);
+    }
+    *out_invocation = std::ptr::null_mut();
+    let Some(client) = client.as_ref() else {
+        return Err(LambdaStatus::NullArgument);
+    };
+    match read() {
+        Ok(request) => Ok((client.inner.clone(), request)),
+        Err(refusal) => Err(refuse(out_error, refusal)),
+    }
 }
 
 /// Spawns a call that was accepted: `work` gets the call's cancellation

@@ -16,7 +16,7 @@ use tokio::sync::Notify;
 
 use super::boundary::{bytes, guard, text};
 use super::invocation::{
-    launch, read_request, refuse, LambdaInvocation, LambdaInvokeRequest, Refusal,
+    accept, invalid, launch, read_request, required, LambdaInvocation, LambdaInvokeRequest, Refusal,
 };
 use super::queue::{LambdaCompletionQueue, Shared};
 use super::result::Finished;
@@ -87,9 +87,8 @@ pub unsafe extern "C" fn lambda_client_invoke_stream_queued(
         start_streamed(
             (client, queue, user_data, out_invocation, out_error),
             || {
-                let request = request.as_ref().ok_or((LambdaStatus::NullArgument, None))?;
-                let invalid = |e| (LambdaStatus::InvalidRequest, Some(e));
-                read_request(request).and_then(|r| ValidStreamRequest::new(r).map_err(invalid))
+                read_request(required(request)?)
+                    .and_then(|r| ValidStreamRequest::new(r).map_err(invalid))
             },
             |client, request, on_event, cancel| async move {
                 client
@@ -130,11 +129,7 @@ pub unsafe extern "C" fn lambda_client_invoke_url_queued(
     guard(|| {
         start_streamed(
             (client, queue, user_data, out_invocation, out_error),
-            || {
-                let request = request.as_ref().ok_or((LambdaStatus::NullArgument, None))?;
-                let invalid = |e| (LambdaStatus::InvalidRequest, Some(e));
-                read_url_request(request).and_then(|r| r.into_valid().map_err(invalid))
-            },
+            || read_url_request(required(request)?).and_then(|r| r.into_valid().map_err(invalid)),
             |client, request, on_event, cancel| async move {
                 client
                     .invoke_url(request, on_event, cancel.notified())
@@ -169,18 +164,15 @@ unsafe fn start_streamed<R, Fut>(
 where
     Fut: Future<Output = Vec<u8>> + Send + 'static,
 {
-    if out_invocation.is_null() {
-        return LambdaStatus::NullArgument;
-    }
-    *out_invocation = std::ptr::null_mut();
-    let (Some(client), Some(queue)) = (client.as_ref(), queue.as_ref()) else {
-        return LambdaStatus::NullArgument;
+    // The queue after the client and before the request, as before.
+    let accepted = accept(client, out_invocation, out_error, || {
+        let queue = required(queue)?.shared();
+        Ok((queue, read()?))
+    });
+    let (client, (queue, request)) = match accepted {
+        Ok(accepted) => accepted,
+        Err(status) => return status,
     };
-    let request = match read() {
-        Ok(request) => request,
-        Err(refusal) => return refuse(out_error, refusal),
-    };
-    let (client, queue) = (client.inner.clone(), queue.shared());
     let on_event = chunk_pusher(Arc::clone(&queue), user_data);
     *out_invocation = launch(
         move |finished| queue.push(user_data, finished),
