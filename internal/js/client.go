@@ -114,9 +114,8 @@ func (c *lambdaClient) start(state *lib.State, name, payload, options sobek.Valu
 		_ = reject(mi.errors.invalidInvocation(bad.field, bad.message))
 		return
 	}
-	ctx := mi.vu.Context()
-	if err := ctx.Err(); err != nil {
-		_ = reject(mi.errors.plain("CancelledError", "invoke: the VU is stopping: "+err.Error()))
+	ctx, live := c.liveContext("invoke", reject)
+	if !live {
 		return
 	}
 
@@ -140,21 +139,45 @@ func (c *lambdaClient) start(state *lib.State, name, payload, options sobek.Valu
 		})
 	}
 	inject(stepStarting)
+	started := c.handOver(ctx, s, func(client *native.Client) (*native.InFlight, *native.Rejection) {
+		return client.Start(&req.Request, onComplete)
+	})
+	if started {
+		inject(stepStarted)
+	}
+}
+
+// liveContext is the VU's context, for a call of `method` about to start;
+// false, after rejecting the call, when the VU is stopping already.
+func (c *lambdaClient) liveContext(method string, reject func(any) error) (context.Context, bool) {
+	ctx := c.mi.vu.Context()
+	if err := ctx.Err(); err != nil {
+		_ = reject(c.mi.errors.plain("CancelledError", method+": the VU is stopping: "+err.Error()))
+		return nil, false
+	}
+	return ctx, true
+}
+
+// handOver starts a call on the library's client (made at the first call)
+// and hands it to s; a refusal settles s with its error instead. Reports
+// whether the call started. When the VU stops (end of test, a scenario's
+// gracefulStop), the call is cancelled and completes with a
+// CancelledError, so the event loop is never left waiting for it.
+func (c *lambdaClient) handOver(
+	ctx context.Context, s *settlement, start func(*native.Client) (*native.InFlight, *native.Rejection),
+) bool {
 	client, refused := c.nativeClient()
 	if refused != nil {
-		s.settle(func() { _ = reject(mi.errors.fromOutcome(refused)) })
-		return
+		s.settle(func() { _ = s.reject(c.mi.errors.fromOutcome(refused)) })
+		return false
 	}
-	flight, rej := client.Start(&req.Request, onComplete)
+	flight, rej := start(client)
 	if rej != nil {
-		s.settle(func() { _ = reject(mi.errors.fromOutcome(rej.Decode())) })
-		return
+		s.settle(func() { _ = s.reject(c.mi.errors.fromOutcome(rej.Decode())) })
+		return false
 	}
-	// When the VU stops (end of test, scenario's gracefulStop), the
-	// invocation is cancelled and completes with a CancelledError, so the
-	// event loop is never left waiting for it.
 	s.handedOver(flight, func() func() bool { return context.AfterFunc(ctx, flight.Cancel) })
-	inject(stepStarted)
+	return true
 }
 
 // nativeClient is the library's client for this LambdaClient under the

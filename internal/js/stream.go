@@ -75,9 +75,8 @@ type streamedCall struct {
 // once on every path, as invoke's is (see settlement).
 func (c *lambdaClient) startStreamed(method string, state *lib.State, resolve, reject func(any) error, call streamedCall) {
 	mi := c.mi
-	ctx := mi.vu.Context()
-	if err := ctx.Err(); err != nil {
-		_ = reject(mi.errors.plain("CancelledError", method+": the VU is stopping: "+err.Error()))
+	ctx, live := c.liveContext(method, reject)
+	if !live {
 		return
 	}
 	s := newSettlement(mi.vu.RegisterCallback(), mi.errors, reject)
@@ -93,20 +92,9 @@ func (c *lambdaClient) startStreamed(method string, state *lib.State, resolve, r
 			receiver.relay.close()
 		}
 	}()
-	client, refused := c.nativeClient()
-	if refused != nil {
-		s.settle(func() { _ = reject(mi.errors.fromOutcome(refused)) })
-		return
-	}
-	flight, rej := call.start(client, receiver)
-	if rej != nil {
-		s.settle(func() { _ = reject(mi.errors.fromOutcome(rej.Decode())) })
-		return
-	}
-	started = true
-	// When the VU stops, the call is cancelled and ends with a
-	// CancelledError, so the event loop is never left waiting for it.
-	s.handedOver(flight, func() func() bool { return context.AfterFunc(ctx, flight.Cancel) })
+	started = c.handOver(ctx, s, func(client *native.Client) (*native.InFlight, *native.Rejection) {
+		return call.start(client, receiver)
+	})
 }
 
 // streamReceiver is a streamed call as the completion drain sees it: it

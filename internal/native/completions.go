@@ -170,8 +170,7 @@ func outcomeOf(r *C.LambdaResult) *Outcome {
 	}
 	if r.error_json.ptr != nil {
 		var e OutcomeError
-		// #nosec G103 -- ptr/len describe the completion's error JSON, owned by the library until freed.
-		if err := json.Unmarshal(unsafe.Slice((*byte)(unsafe.Pointer(r.error_json.ptr)), int(r.error_json.len)), &e); err != nil {
+		if err := json.Unmarshal(textBytes(r.error_json), &e); err != nil {
 			e = *InternalError(fmt.Sprintf("unreadable error from the library: %v", err))
 		}
 		o.Error = &e
