@@ -27,12 +27,15 @@ import tempfile
 # dropped); other_fd_slack: growth of the fds that are not sockets, start to
 # end; sockets_per_vu: bound on the sockets after warm-up, per VU;
 # thread_slack: growth of the threads, start to end; rss_margin: KiB per 10^5
-# invocations.
+# invocations (short: 8,192, ~84 bytes an invocation. Clean 60 s runs
+# measured up to 4,569.9 on CI, when a step of Go's heap or of the pool
+# falls in the window; a 128-byte leak built into the library measured
+# 11,511.8. The full run's 10^6 invocations weigh a step ten times less.)
 BOUNDS = {
     'full': {'min_done': 0.99, 'other_fd_slack': 2, 'sockets_per_vu': 2, 'thread_slack': 4,
              'max_threads': 64, 'rss_margin': 1024.0},
     'short': {'min_done': 0.95, 'other_fd_slack': 2, 'sockets_per_vu': 2, 'thread_slack': 4,
-              'max_threads': 64, 'rss_margin': 4096.0},
+              'max_threads': 64, 'rss_margin': 8192.0},
 }
 WARMUP = 0.10     # the first 10% of the invocations are warm-up
 PER = 100_000     # slopes are per 10^5 invocations
@@ -203,6 +206,7 @@ def evaluate(args):
 
     lines = []
     diff = None
+    diffs = []
     fl, fh = runs['lambda']['figures'], runs['http']['figures']
     for key, label, _ in MEASURES[:3]:
         a, b = fl[key], fh[key]
@@ -210,6 +214,7 @@ def evaluate(args):
             d = a['slope'] - b['slope']
             if key == 'rss':
                 diff = d
+            diffs.append(f'{label} {fmt(d, 1)}')
             lines.append(f'{label} slope after warm-up: lambda {fmt(a["slope"], 1)}, http.post '
                          f'{fmt(b["slope"], 1)} KiB per 10^5 invocations; lambda − http.post'
                          f'{" (ours)" if key == "rss" else ""}: {fmt(d, 1)} KiB per 10^5 '
@@ -269,6 +274,11 @@ def evaluate(args):
     out.append('|---|---:|:---:|')
     for label, measured, ok in checks:
         out.append(f'| {label} | {measured} | {"PASS" if ok else "FAIL"} |')
+    # Again after the table, so that the tail of a CI log says which part
+    # of the memory moved.
+    if diffs:
+        out.append('')
+        out.append(f'lambda − http.post slopes after warm-up, KiB per 10^5 invocations: {"; ".join(diffs)}.')
     failed = [label for label, _, ok in checks if not ok]
     return '\n'.join(out), failed, runs
 
@@ -379,7 +389,7 @@ def self_test():
     """Each bound fails on a run made to cross it, and a clean run passes."""
     cases = [
         ('clean', {}, {}, None),
-        ('RSS leak, 50 bytes an invocation', {'leak_bytes': 50}, {}, 'RSS slope'),
+        ('RSS leak, 100 bytes an invocation', {'leak_bytes': 100}, {}, 'RSS slope'),
         ('a socket leaked every 1,000 invocations', {'sockets_per': 100}, {}, 'lambda: sockets'),
         ('a pipe leaked every 10,000 invocations', {'others_per': 10}, {}, 'lambda: fds other'),
         ('a thread started every 5,000 invocations', {'threads_per': 20}, {}, 'lambda: threads end'),
