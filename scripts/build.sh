@@ -25,13 +25,28 @@ strip --strip-debug -o "$NATIVE_LIB.tmp" target/release/libxk6_lambda.a
 mv "$NATIVE_LIB.tmp" "$NATIVE_LIB"
 log "$NATIVE_LIB: $(du -h "$NATIVE_LIB" | cut -f1)"
 
-log "building build/lambda-invoke"
-cargo build --release --locked --bin lambda-invoke
-mkdir -p build
-cp target/release/lambda-invoke build/lambda-invoke
-
 log "generating include/xk6_lambda.h"
 cbindgen --quiet --config cbindgen.toml --output include/xk6_lambda.h .
+
+# build/lambda-invoke beside build/k6: its whole-program LTO ends in minutes
+# on one core (2 min 52 s here), which the Go build's two cores overlap on
+# a cold cache. Its output goes to a log, shown when it is done.
+log "building build/lambda-invoke (in the background, beside build/k6)"
+cli_log=$(mktemp)
+cargo build --release --locked --bin lambda-invoke >"$cli_log" 2>&1 &
+cli_pid=$!
+cli_done() {
+  local status=0
+  wait "$cli_pid" || status=$?
+  cat "$cli_log" >&2
+  rm -f "$cli_log"
+  [ "$status" -eq 0 ] || die "building build/lambda-invoke failed (exit $status)"
+  mkdir -p build
+  cp target/release/lambda-invoke build/lambda-invoke
+  log "built $(pwd)/build/lambda-invoke"
+}
+# A failed Go build still waits for cargo: it must not outlive the script.
+trap 'kill "$cli_pid" 2>/dev/null || true; wait "$cli_pid" 2>/dev/null || true; rm -f "$cli_log"' EXIT
 
 # cmd/k6 is the main package xk6 generates for
 # `xk6 build --with github.com/xk6-lambda/xk6-lambda=.`, built with the Go
@@ -43,3 +58,5 @@ log "building build/k6 (k6 $(k6_version) with k6/x/lambda)"
 rm -f build/k6
 CGO_ENABLED=1 go build -trimpath -ldflags "$(native_ldflags)" -o build/k6 ./cmd/k6
 log "built $(pwd)/build/k6"
+cli_done
+trap - EXIT
