@@ -4,7 +4,6 @@
 //! (`lambda_live_counts` all zero): whatever it was handed, it freed.
 
 use std::ffi::{c_char, CStr};
-use std::marker::PhantomData;
 use std::ptr;
 use std::sync::mpsc::{channel, Receiver, Sender};
 use std::sync::Mutex;
@@ -14,7 +13,7 @@ use std::time::Duration;
 use xk6_lambda::ffi::*;
 
 mod common;
-use common::{assert_nothing_live, client, patient, refused_endpoint, serve, OK_RESPONSE};
+use common::{assert_nothing_live, client, patient, refused_endpoint, serve, Request, OK_RESPONSE};
 
 /// Completions arrive here, tagged with the user data they were started with.
 static COMPLETIONS: Mutex<Option<Sender<(usize, String)>>> = Mutex::new(None);
@@ -31,54 +30,6 @@ fn completions() -> Receiver<(usize, String)> {
     let (tx, rx) = channel();
     *COMPLETIONS.lock().unwrap() = Some(tx);
     rx
-}
-
-struct Request {
-    name: String,
-    payload: String,
-    log_type: String,
-}
-
-impl Request {
-    fn new(name: &str) -> Self {
-        Self {
-            name: name.into(),
-            payload: r#"{"x":1,"y":2}"#.into(),
-            log_type: String::new(),
-        }
-    }
-
-    /// The request as C sees it: pointers into this `Request`'s strings,
-    /// which must outlive it. The lifetime lets the compiler check that
-    /// (`Request::new(..).raw()`, a temporary's pointers, does not compile).
-    fn raw(&self) -> Raw<'_> {
-        Raw(
-            LambdaInvokeRequest {
-                function_name: self.name.as_ptr(),
-                function_name_len: self.name.len(),
-                payload: self.payload.as_ptr(),
-                payload_len: self.payload.len(),
-                invocation_type: ptr::null(),
-                invocation_type_len: 0,
-                log_type: self.log_type.as_ptr(),
-                log_type_len: self.log_type.len(),
-                client_context: ptr::null(),
-                client_context_len: 0,
-                qualifier: ptr::null(),
-                qualifier_len: 0,
-            },
-            PhantomData,
-        )
-    }
-}
-
-/// A `LambdaInvokeRequest` borrowing the `Request` it points into.
-struct Raw<'a>(LambdaInvokeRequest, PhantomData<&'a Request>);
-
-impl Raw<'_> {
-    fn ptr(&self) -> *const LambdaInvokeRequest {
-        &self.0
-    }
 }
 
 fn start(

@@ -15,7 +15,7 @@ use xk6_lambda::ffi::*;
 
 mod common;
 use common::{
-    assert_nothing_live, client, patient, serve, serve_and_hold, serve_bytes, OK_RESPONSE,
+    assert_nothing_live, client, patient, serve, serve_and_hold, serve_bytes, Request, OK_RESPONSE,
 };
 
 static TEST_LOCK: Mutex<()> = Mutex::new(());
@@ -66,37 +66,14 @@ fn stream_answer(chunks: &[&str], complete: &str) -> Vec<u8> {
     answer
 }
 
-/// A request whose strings outlive the call.
-struct Strings {
-    name: &'static str,
-    payload: &'static str,
-    invocation_type: &'static str,
-}
-
-impl Strings {
-    fn raw(&self) -> LambdaInvokeRequest {
-        LambdaInvokeRequest {
-            function_name: self.name.as_ptr(),
-            function_name_len: self.name.len(),
-            payload: self.payload.as_ptr(),
-            payload_len: self.payload.len(),
-            invocation_type: self.invocation_type.as_ptr(),
-            invocation_type_len: self.invocation_type.len(),
-            log_type: ptr::null(),
-            log_type_len: 0,
-            client_context: ptr::null(),
-            client_context_len: 0,
-            qualifier: ptr::null(),
-            qualifier_len: 0,
-        }
+/// The InvokeWithResponseStream request the tests send (the servers'
+/// answers are canned).
+fn stream_request() -> Request {
+    Request {
+        payload: "{}".into(),
+        ..Request::new("streamer")
     }
 }
-
-const STREAM: Strings = Strings {
-    name: "streamer",
-    payload: "{}",
-    invocation_type: "",
-};
 
 /// What a drained completion carried, copied out before it is freed.
 #[derive(Debug, PartialEq)]
@@ -194,10 +171,18 @@ fn a_stream_delivers_its_chunks_in_order_then_one_outcome() {
     );
     let client = client(&serve_bytes(answer, Duration::ZERO));
     let queue = lambda_completion_queue_new();
-    let raw = STREAM.raw();
+    let request = stream_request();
+    let raw = request.raw();
     let mut invocation = ptr::null_mut();
     let status = unsafe {
-        lambda_client_invoke_stream_queued(client, &raw, queue, 7, &mut invocation, ptr::null_mut())
+        lambda_client_invoke_stream_queued(
+            client,
+            raw.ptr(),
+            queue,
+            7,
+            &mut invocation,
+            ptr::null_mut(),
+        )
     };
     assert_eq!(status, LambdaStatus::Ok);
     let seen = drain(queue, 1);
@@ -275,14 +260,14 @@ fn what_cannot_be_sent_is_refused_with_its_reason_and_no_completion() {
     let mut invocation = ptr::null_mut();
 
     // InvokeWithResponseStream has no Event invocations.
-    let event = Strings {
-        invocation_type: "Event",
-        ..STREAM
+    let event = Request {
+        invocation_type: "Event".into(),
+        ..stream_request()
     };
     let raw = event.raw();
     let mut error = ptr::null_mut();
     let status = unsafe {
-        lambda_client_invoke_stream_queued(client, &raw, queue, 1, &mut invocation, &mut error)
+        lambda_client_invoke_stream_queued(client, raw.ptr(), queue, 1, &mut invocation, &mut error)
     };
     assert_eq!(status, LambdaStatus::InvalidRequest);
     assert!(invocation.is_null());
@@ -319,12 +304,13 @@ fn what_cannot_be_sent_is_refused_with_its_reason_and_no_completion() {
         LambdaStatus::NullArgument,
         "headers_len without headers"
     );
-    let raw = STREAM.raw();
+    let request = stream_request();
+    let raw = request.raw();
     for status in unsafe {
         [
             lambda_client_invoke_stream_queued(
                 ptr::null(),
-                &raw,
+                raw.ptr(),
                 queue,
                 4,
                 &mut invocation,
@@ -340,7 +326,7 @@ fn what_cannot_be_sent_is_refused_with_its_reason_and_no_completion() {
             ),
             lambda_client_invoke_stream_queued(
                 client,
-                &raw,
+                raw.ptr(),
                 ptr::null(),
                 4,
                 &mut invocation,
@@ -348,7 +334,7 @@ fn what_cannot_be_sent_is_refused_with_its_reason_and_no_completion() {
             ),
             lambda_client_invoke_stream_queued(
                 client,
-                &raw,
+                raw.ptr(),
                 queue,
                 4,
                 ptr::null_mut(),
@@ -387,10 +373,18 @@ fn cancelling_mid_stream_ends_it_once_with_what_came_before() {
     answer.extend(b"\r\n");
     let client = client(&serve_and_hold(answer));
     let queue = lambda_completion_queue_new();
-    let raw = STREAM.raw();
+    let request = stream_request();
+    let raw = request.raw();
     let mut invocation = ptr::null_mut();
     let status = unsafe {
-        lambda_client_invoke_stream_queued(client, &raw, queue, 5, &mut invocation, ptr::null_mut())
+        lambda_client_invoke_stream_queued(
+            client,
+            raw.ptr(),
+            queue,
+            5,
+            &mut invocation,
+            ptr::null_mut(),
+        )
     };
     assert_eq!(status, LambdaStatus::Ok);
     let mut batch = [LambdaCompletion::EMPTY];

@@ -1,8 +1,9 @@
-//! What the C ABI tests share: loopback servers, a client, bounds on
-//! waiting, and the check that nothing is left live.
+//! What the C ABI tests share: loopback servers, a client, an invocation
+//! request, bounds on waiting, and the check that nothing is left live.
 #![allow(dead_code)] // each test binary uses some of these
 
 use std::io::{Read, Write};
+use std::marker::PhantomData;
 use std::net::TcpListener;
 use std::ptr;
 use std::thread;
@@ -100,5 +101,57 @@ pub fn assert_nothing_live() {
         }
         assert!(Instant::now() < deadline, "still live: {counts:?}");
         thread::sleep(Duration::from_millis(10));
+    }
+}
+
+/// An invocation request whose strings the test owns; an empty one is
+/// absent, as the C ABI reads it.
+pub struct Request {
+    pub name: String,
+    pub payload: String,
+    pub invocation_type: String,
+    pub log_type: String,
+}
+
+impl Request {
+    pub fn new(name: &str) -> Self {
+        Self {
+            name: name.into(),
+            payload: r#"{"x":1,"y":2}"#.into(),
+            invocation_type: String::new(),
+            log_type: String::new(),
+        }
+    }
+
+    /// The request as C sees it: pointers into this `Request`'s strings,
+    /// which must outlive it. The lifetime lets the compiler check that
+    /// (`Request::new(..).raw()`, a temporary's pointers, does not compile).
+    pub fn raw(&self) -> Raw<'_> {
+        Raw(
+            LambdaInvokeRequest {
+                function_name: self.name.as_ptr(),
+                function_name_len: self.name.len(),
+                payload: self.payload.as_ptr(),
+                payload_len: self.payload.len(),
+                invocation_type: self.invocation_type.as_ptr(),
+                invocation_type_len: self.invocation_type.len(),
+                log_type: self.log_type.as_ptr(),
+                log_type_len: self.log_type.len(),
+                client_context: ptr::null(),
+                client_context_len: 0,
+                qualifier: ptr::null(),
+                qualifier_len: 0,
+            },
+            PhantomData,
+        )
+    }
+}
+
+/// A `LambdaInvokeRequest` borrowing the `Request` it points into.
+pub struct Raw<'a>(LambdaInvokeRequest, PhantomData<&'a Request>);
+
+impl Raw<'_> {
+    pub fn ptr(&self) -> *const LambdaInvokeRequest {
+        &self.0
     }
 }
