@@ -17,6 +17,8 @@ mod request;
 mod response;
 mod retry;
 mod sigv4;
+#[cfg(test)]
+mod sigv4_reference;
 // InvokeWithResponseStream and function URLs (new operations beside
 // Invoke's; the code is theirs, in these files).
 mod stream;

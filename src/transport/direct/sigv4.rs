@@ -484,17 +484,13 @@ fn civil_from_days(days: i64) -> (i64, u32, u32) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::transport::direct::sigv4_reference;
     use aws_credential_types::Credentials;
-    use aws_sigv4::http_request::{
-        sign, PayloadChecksumKind, SignableBody, SignableRequest, SigningSettings,
-    };
-    use aws_sigv4::sign::v4;
     use aws_smithy_runtime_api::client::identity::Identity;
     use std::time::Duration;
 
-    /// What aws-sigv4 adds to the same request, default settings
-    /// (`x-amz-content-sha256` when asked for): x-amz-date, authorization,
-    /// x-amz-content-sha256.
+    /// What aws-sigv4 adds to the same request (`x-amz-content-sha256`
+    /// when asked for): x-amz-date, authorization, x-amz-content-sha256.
     fn reference(
         key: &Key<'_>,
         region: &str,
@@ -508,32 +504,8 @@ mod tests {
             None,
             "test",
         ));
-        let uri = if request.query.is_empty() {
-            format!("http://h{}", request.path)
-        } else {
-            format!("http://h{}?{}", request.path, request.query)
-        };
-        let signable = SignableRequest::new(
-            request.method,
-            &uri,
-            request.headers.iter().copied(),
-            SignableBody::Bytes(request.body),
-        )
-        .unwrap();
-        let mut settings = SigningSettings::default();
-        if request.content_sha256 {
-            settings.payload_checksum_kind = PayloadChecksumKind::XAmzSha256;
-        }
-        let params = v4::SigningParams::builder()
-            .identity(&identity)
-            .region(region)
-            .name("lambda")
-            .time(time)
-            .settings(settings)
-            .build()
-            .unwrap();
-        let (instructions, _) = sign(signable, &params.into()).unwrap().into_parts();
-        let mut request = http::Request::builder().uri(&uri).body(()).unwrap();
+        let instructions = sigv4_reference::instructions(&identity, region, time, request);
+        let mut request = http::Request::builder().uri("http://h/").body(()).unwrap();
         instructions.apply_to_request_http1x(&mut request);
         let h = request.headers();
         (

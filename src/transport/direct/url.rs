@@ -214,6 +214,7 @@ fn build(
 mod tests {
     use super::*;
     use crate::stream::UrlRequest;
+    use crate::transport::direct::sigv4_reference;
     use aws_credential_types::Credentials;
     use std::time::{Duration, UNIX_EPOCH};
 
@@ -251,14 +252,9 @@ mod tests {
         identity: &Identity,
         time: SystemTime,
     ) -> (http::Request<()>, u64) {
-        use aws_sigv4::http_request::{
-            sign, PayloadChecksumKind, SignableBody, SignableRequest, SigningSettings,
-        };
-        use aws_sigv4::sign::v4;
-        let uri = request.uri.to_string();
         let mut builder = http::Request::builder()
             .method(request.method.clone())
-            .uri(&uri)
+            .uri(request.uri.clone())
             .header(HOST, request.host.as_str());
         for (name, value) in &request.headers {
             builder = builder.header(name, value);
@@ -268,24 +264,19 @@ mod tests {
         for (name, value) in &request.headers {
             signed.push((name.as_str(), value.to_str().unwrap()));
         }
-        let signable = SignableRequest::new(
-            request.method.as_str(),
-            &uri,
-            signed.iter().copied(),
-            SignableBody::Bytes(&request.body),
-        )
-        .unwrap();
-        let mut settings = SigningSettings::default();
-        settings.payload_checksum_kind = PayloadChecksumKind::XAmzSha256;
-        let params = v4::SigningParams::builder()
-            .identity(identity)
-            .region(region)
-            .name("lambda")
-            .time(time)
-            .settings(settings)
-            .build()
-            .unwrap();
-        let (instructions, _) = sign(signable, &params.into()).unwrap().into_parts();
+        let instructions = sigv4_reference::instructions(
+            identity,
+            region,
+            time,
+            &sigv4::Request {
+                method: request.method.as_str(),
+                path: request.uri.path(),
+                query: request.uri.query().unwrap_or_default(),
+                headers: &signed,
+                body: &request.body,
+                content_sha256: true,
+            },
+        );
         instructions.apply_to_request_http1x(&mut http_request);
         let headers = http_request.headers_mut();
         let has_body_method = matches!(request.method, Method::POST | Method::PUT | Method::PATCH);
