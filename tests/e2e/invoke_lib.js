@@ -4,7 +4,7 @@
 // the server's counters, UTF-8 sizes.
 import http from 'k6/http';
 import { AWSConfig, LambdaClient } from 'k6/x/lambda';
-import { TEST_KEYS, verify } from './lib.js';
+import { TEST_KEYS, outcomeOf, verify } from './lib.js';
 
 // Both transports must report every response and error alike.
 export const TRANSPORTS = ['direct', 'sdk'];
@@ -32,13 +32,7 @@ export function clientsFor(keys = TEST_KEYS, options = {}) {
 // predicate in `checks` (named `${label}: name`); a rejection fails every
 // check (so the number of checks stays the same) and is logged.
 export async function checkResolves(label, promise, checks) {
-  let value;
-  let error = null;
-  try {
-    value = await promise;
-  } catch (e) {
-    error = e;
-  }
+  const { value, error } = await outcomeOf(promise);
   const named = {};
   for (const [name, predicate] of Object.entries(checks)) {
     named[`${label}: ${name}`] = () => error === null && predicate(value);

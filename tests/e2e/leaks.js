@@ -21,7 +21,7 @@
 import { AWSConfig, LambdaClient, liveCounts, AWSError, InvalidInvocationError, LambdaInvocationError, NetworkError } from 'k6/x/lambda';
 import { check, sleep } from 'k6';
 import { Counter } from 'k6/metrics';
-import { TEST_KEYS } from './lib.js';
+import { TEST_KEYS, outcomeOf } from './lib.js';
 import { endpoint } from './invoke_lib.js';
 
 // Nothing listens on port 1 of loopback: the connection is refused.
@@ -85,13 +85,7 @@ export const options = {
 
 export default async function () {
   await Promise.all(CASES.map(async ([label, invoke, expect]) => {
-    let value;
-    let error = null;
-    try {
-      value = await invoke();
-    } catch (e) {
-      error = e;
-    }
+    const { value, error } = await outcomeOf(invoke());
     settled.add(1);
     const ok = expect.resolves ? error === null && expect.resolves(value) : error !== null && expect.rejects(error);
     if (!check(null, { [label]: () => ok })) {

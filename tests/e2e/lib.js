@@ -37,15 +37,20 @@ function checkError(label, error, checks, nothing) {
   }
 }
 
+// Awaits `promise`: { value, error }, error null when it resolved (and
+// value undefined when it rejected).
+export async function outcomeOf(promise) {
+  try {
+    return { value: await promise, error: null };
+  } catch (error) {
+    return { value: undefined, error };
+  }
+}
+
 // Awaits `promise` and checks that it rejects with an error for which
 // every predicate in `checks` holds; a resolution fails every check.
 export async function checkRejects(label, promise, checks) {
-  let error = null;
-  try {
-    await promise;
-  } catch (e) {
-    error = e;
-  }
+  const { error } = await outcomeOf(promise);
   checkError(label, error, checks, 'a resolved promise');
 }
 

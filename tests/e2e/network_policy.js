@@ -25,7 +25,7 @@
 // variables in k6's environment: see run_network_policy.sh.)
 import http from 'k6/http';
 import * as lambda from 'k6/x/lambda';
-import { TEST_KEYS, verify } from './lib.js';
+import { TEST_KEYS, outcomeOf, verify } from './lib.js';
 import { TRANSPORTS, stats } from './invoke_lib.js';
 
 const { AWSConfig, AWSError, LambdaClient, NetworkError } = lambda;
@@ -398,13 +398,7 @@ async function invokeStep(step, transport) {
     { transport, maxAttempts: 1, timeout: CLIENT_TIMEOUT_MS },
   );
   const before = reachable ? stats() : null;
-  let value;
-  let error = null;
-  try {
-    value = await client.invoke(step.fn || 'record', payload);
-  } catch (e) {
-    error = e;
-  }
+  const { value, error } = await outcomeOf(client.invoke(step.fn || 'record', payload));
   const named = {};
   for (const [name, predicate] of Object.entries(step.resolves || step.rejects)) {
     named[`${label}: ${name}`] = step.resolves

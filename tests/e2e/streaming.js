@@ -14,7 +14,7 @@ import encoding from 'k6/encoding';
 import {
   AWSConfig, LambdaClient, AWSError, InvalidSignatureError, LambdaInvocationError, NetworkError, GeneralError, TCPError,
 } from 'k6/x/lambda';
-import { TEST_KEYS, checkRejects, strictThresholds, verify } from './lib.js';
+import { TEST_KEYS, checkRejects, outcomeOf, strictThresholds, verify } from './lib.js';
 
 const TRANSPORTS = ['direct', 'sdk'];
 // Checks per transport (each name in verify() and checkRejects() counts).
@@ -106,13 +106,7 @@ function recorder() {
 // (ended: ms after rec.started), and marks rec settled. Then waits a
 // little, so that a late onChunk call would be seen.
 async function settle(rec, promise) {
-  let value;
-  let error = null;
-  try {
-    value = await promise;
-  } catch (e) {
-    error = e;
-  }
+  const { value, error } = await outcomeOf(promise);
   rec.settled = true;
   const ended = Date.now() - rec.started;
   await sleep(100);
