@@ -13,7 +13,9 @@ use std::time::Duration;
 use xk6_lambda::ffi::*;
 
 mod common;
-use common::{assert_nothing_live, client, patient, refused_endpoint, serve, Request, OK_RESPONSE};
+use common::{
+    assert_nothing_live, client, patience, patient, refused_endpoint, serve, Request, OK_RESPONSE,
+};
 
 /// Completions arrive here, tagged with the user data they were started with.
 static COMPLETIONS: Mutex<Option<Sender<(usize, String)>>> = Mutex::new(None);
@@ -274,6 +276,48 @@ fn queued_invocations_complete_once_each_in_batches() {
         lambda_client_free(client);
         lambda_completion_queue_free(queue);
     }
+    assert_nothing_live();
+}
+
+/// A completion taken from its queue is no longer in flight: the header
+/// says `in_flight` counts invocations whose completion is not yet in its
+/// queue. A C caller that checks the counts once after draining (as
+/// tests/c/smoke.c does) must not find its invocation still in flight.
+/// The library used to lower the count after the push, so a taker could
+/// get there first (CI saw it once; this loop saw it in 1,712 of 2,000
+/// rounds). Fewer rounds where the library runs slower (valgrind).
+#[test]
+fn a_taken_completion_is_no_longer_in_flight() {
+    let _serial = TEST_LOCK.lock().unwrap_or_else(|e| e.into_inner());
+    let client = client(&refused_endpoint());
+    let queue = lambda_completion_queue_new();
+    let request = Request::new("add-numbers");
+    let mut completion = [LambdaCompletion::EMPTY];
+    let wait_ms = patient(Duration::from_secs(5)).as_millis() as u32;
+    let rounds = 2_000 / patience() as usize;
+    let mut still_in_flight = 0;
+    for round in 0..rounds {
+        let invocation = start_queued(client, &request, queue, round..=round).remove(0);
+        let n = unsafe { lambda_completion_queue_wait(queue, completion.as_mut_ptr(), 1, wait_ms) };
+        assert_eq!(n, 1, "round {round}: no completion");
+        let mut counts = LambdaLiveCounts::default();
+        assert_eq!(unsafe { lambda_live_counts(&mut counts) }, LambdaStatus::Ok);
+        if counts.in_flight != 0 {
+            still_in_flight += 1;
+        }
+        unsafe {
+            lambda_completions_free(completion.as_mut_ptr(), 1);
+            lambda_invocation_free(invocation);
+        }
+    }
+    unsafe {
+        lambda_client_free(client);
+        lambda_completion_queue_free(queue);
+    }
+    assert_eq!(
+        still_in_flight, 0,
+        "of 2,000 taken completions, in flight when taken"
+    );
     assert_nothing_live();
 }
 

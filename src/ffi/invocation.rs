@@ -9,7 +9,7 @@ use futures_util::FutureExt;
 use tokio::sync::Notify;
 
 use super::boundary::{bytes, give_string, guard, guard_void, text};
-use super::live::{self, Token};
+use super::live::{self, InFlight, Token};
 use super::queue::LambdaCompletionQueue;
 use super::result::Finished;
 use super::{LambdaClient, LambdaStatus};
@@ -166,9 +166,10 @@ pub unsafe extern "C" fn lambda_client_invoke(
             request,
             out_invocation,
             out_error,
-            move |finished| {
+            move |finished, in_flight: InFlight| {
                 let json = finished.to_json();
-                callback(user_data, json.as_ptr(), json.len())
+                callback(user_data, json.as_ptr(), json.len());
+                in_flight.delivered();
             },
         )
     })
@@ -200,7 +201,7 @@ pub unsafe extern "C" fn lambda_client_invoke_queued(
             request,
             out_invocation,
             out_error,
-            move |finished| queue.push(user_data, finished),
+            move |finished, in_flight| queue.push(user_data, finished, in_flight),
         )
     })
 }
@@ -215,7 +216,7 @@ unsafe fn start(
     request: *const LambdaInvokeRequest,
     out_invocation: *mut *mut LambdaInvocation,
     out_error: *mut *mut c_char,
-    deliver: impl FnOnce(Finished) + Send + 'static,
+    deliver: impl FnOnce(Finished, InFlight) + Send + 'static,
 ) -> LambdaStatus {
     let accepted = accept(client, out_invocation, out_error, || {
         read_request(required(request)?).and_then(|r| r.into_valid().map_err(invalid))
@@ -270,7 +271,7 @@ pub(super) unsafe fn accept<R>(
 /// once; a panic in `work` is delivered as `panicked` makes it. Returns
 /// the call's handle, for the caller.
 pub(super) fn launch<Fut>(
-    deliver: impl FnOnce(Finished) + Send + 'static,
+    deliver: impl FnOnce(Finished, InFlight) + Send + 'static,
     panicked: fn(InvokeError) -> Finished,
     work: impl FnOnce(Arc<Notify>) -> Fut,
 ) -> *mut LambdaInvocation
@@ -279,11 +280,10 @@ where
 {
     let cancel = Arc::new(Notify::new());
     let work = work(Arc::clone(&cancel));
-    // The runtime first (starting it may panic), then the count, lowered
-    // only once the completion is delivered: a task that ended without
-    // delivering would stay counted, which is what a leak check must see.
+    // The runtime first (starting it may panic), then the count, which
+    // `deliver` lowers as it hands the outcome over (see `InFlight`).
     let runtime = runtime();
-    live::IN_FLIGHT.add(1);
+    let in_flight = InFlight::start();
     runtime.spawn(async move {
         // A panic in the SDK or in this library must still complete the
         // call: the caller is waiting for exactly one completion.
@@ -294,8 +294,7 @@ where
                 panic_message(&*panic)
             ))),
         };
-        deliver(finished);
-        live::IN_FLIGHT.sub(1);
+        deliver(finished, in_flight);
     });
     Box::into_raw(Box::new(LambdaInvocation {
         cancel,

@@ -67,10 +67,31 @@ impl Drop for Token {
     }
 }
 
+/// An invocation's place in `IN_FLIGHT`, from its start until its outcome
+/// is handed over, which `delivered` marks: for a queue, after the
+/// completion is counted in `COMPLETIONS` and before a taker can see it
+/// (so a caller that took it finds it in neither count, and a reader never
+/// sees it in neither while it is on its way); for a callback, once the
+/// callback has returned. No `Drop`: a task that ends without delivering
+/// leaves the invocation counted, which is what a leak check must see.
+#[must_use = "an invocation stays in flight until `delivered` is called"]
+pub(super) struct InFlight(());
+
+impl InFlight {
+    pub(super) fn start() -> Self {
+        IN_FLIGHT.add(1);
+        Self(())
+    }
+
+    pub(super) fn delivered(self) {
+        IN_FLIGHT.sub(1);
+    }
+}
+
 pub(super) static CLIENTS: Counter = Counter::new();
 pub(super) static QUEUES: Counter = Counter::new();
 pub(super) static INVOCATIONS: Counter = Counter::new();
-pub(super) static IN_FLIGHT: Counter = Counter::new();
+static IN_FLIGHT: Counter = Counter::new();
 pub(super) static COMPLETIONS: Counter = Counter::new();
 pub(super) static STRINGS: Counter = Counter::new();
 
@@ -346,10 +367,12 @@ mod tests {
         shared.push(
             1,
             crate::ffi::result::Finished::Failed(crate::error::InvokeError::cancelled()),
+            InFlight::start(),
         );
         shared.push(
             2,
             crate::ffi::result::Finished::Failed(crate::error::InvokeError::cancelled()),
+            InFlight::start(),
         );
         drop(shared);
         assert_eq!(

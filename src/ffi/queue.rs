@@ -14,7 +14,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use super::boundary::{guard_void, guard_with};
-use super::live::{self, Token};
+use super::live::{self, InFlight, Token};
 use super::result::{
     Finished, LambdaCompletionData, LambdaCompletionKind, LambdaResult, LambdaText,
 };
@@ -81,9 +81,12 @@ impl Shared {
         })
     }
 
-    pub(super) fn push(&self, user_data: usize, finished: Finished) {
-        // Counted (its token) before a take can see it and free it.
-        self.push_data(user_data, LambdaCompletionData::new(finished));
+    /// A call's outcome: counted as a completion (its token), then no
+    /// longer in flight, before a take can see it and free it.
+    pub(super) fn push(&self, user_data: usize, finished: Finished, in_flight: InFlight) {
+        let data = LambdaCompletionData::new(finished);
+        in_flight.delivered();
+        self.push_data(user_data, data);
     }
 
     /// A chunk of a streamed call; its outcome follows with `push`.

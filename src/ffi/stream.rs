@@ -175,7 +175,7 @@ where
     };
     let on_event = chunk_pusher(Arc::clone(&queue), user_data);
     *out_invocation = launch(
-        move |finished| queue.push(user_data, finished),
+        move |finished, in_flight| queue.push(user_data, finished, in_flight),
         streamed_failure,
         move |cancel| {
             let streamed = call(client, request, on_event, cancel);

@@ -75,16 +75,21 @@ pub fn client(endpoint: &str) -> *mut LambdaClient {
     client
 }
 
-/// A bound on a wait, stretched by `XK6_LAMBDA_TEST_PATIENCE` (a factor,
-/// default 1): under valgrind (scripts/sanitize.sh) the library runs about
-/// a hundred times slower, and a bound that holds natively does not.
-pub fn patient(bound: Duration) -> Duration {
-    let factor = std::env::var("XK6_LAMBDA_TEST_PATIENCE")
+/// How much slower than natively the library runs here:
+/// `XK6_LAMBDA_TEST_PATIENCE` (a factor, default 1). Under valgrind
+/// (scripts/sanitize.sh) it runs about a hundred times slower.
+pub fn patience() -> u32 {
+    std::env::var("XK6_LAMBDA_TEST_PATIENCE")
         .ok()
         .and_then(|v| v.parse::<u32>().ok())
         .unwrap_or(1)
-        .max(1);
-    bound * factor
+        .max(1)
+}
+
+/// A bound on a wait, stretched by `patience()`: a bound that holds
+/// natively does not under valgrind.
+pub fn patient(bound: Duration) -> Duration {
+    bound * patience()
 }
 
 /// Asserts that nothing the library handed over is still live and no
