@@ -205,6 +205,16 @@ fn bad_arguments_get_status_codes_not_crashes() {
     assert_nothing_live();
 }
 
+/// A result's error JSON as text ("" when it has none), for the message
+/// of an assertion that failed on it.
+fn error_text(result: &LambdaResult) -> String {
+    if result.error_json.ptr.is_null() {
+        return String::new();
+    }
+    let json = unsafe { std::slice::from_raw_parts(result.error_json.ptr, result.error_json.len) };
+    String::from_utf8_lossy(json).into_owned()
+}
+
 /// Starts one queued invocation of `request` per user data in `ids`.
 fn start_queued(
     client: *mut LambdaClient,
@@ -250,7 +260,11 @@ fn queued_invocations_complete_once_each_in_batches() {
         assert!(n > 0, "timed out with {} of 20 completions", seen.len());
         for completion in &batch[..n] {
             let result = &completion.result;
-            assert!(result.error_json.ptr.is_null(), "no error");
+            assert!(
+                result.error_json.ptr.is_null(),
+                "no error: {}",
+                error_text(result)
+            );
             assert_eq!(result.status_code, 200);
             let payload =
                 unsafe { std::slice::from_raw_parts(result.payload.ptr, result.payload.len) };
@@ -372,7 +386,9 @@ fn wake_descriptor_signals_completions_to_take() {
             };
             held = n;
             seen.extend(batch[..n].iter().map(|c| c.user_data));
-            assert!(batch[..n].iter().all(|c| c.result.status_code == 200));
+            for c in &batch[..n] {
+                assert_eq!(c.result.status_code, 200, "{}", error_text(&c.result));
+            }
             if n == 0 {
                 break;
             }
