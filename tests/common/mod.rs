@@ -39,7 +39,15 @@ fn serve_with(response: Vec<u8>, delay: Duration, hold: bool) -> String {
                 let mut buf = [0u8; 65536];
                 let _ = stream.read(&mut buf);
                 thread::sleep(delay);
-                let _ = stream.write_all(&response);
+                if hold {
+                    let _ = stream.write_all(&response);
+                } else {
+                    // It closes after one answer, so it says so: a client
+                    // that pooled the connection would send its next
+                    // request there and get "connection closed before
+                    // message completed" (valgrind's pace made CI see it).
+                    let _ = stream.write_all(&with_connection_close(&response));
+                }
                 if hold {
                     let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
                     while matches!(stream.read(&mut buf), Ok(n) if n > 0) {}
@@ -48,6 +56,19 @@ fn serve_with(response: Vec<u8>, delay: Duration, hold: bool) -> String {
         }
     });
     format!("http://{addr}")
+}
+
+/// `response` with `Connection: close` after its status line.
+fn with_connection_close(response: &[u8]) -> Vec<u8> {
+    let status_line = response
+        .windows(2)
+        .position(|w| w == b"\r\n")
+        .map_or(response.len(), |i| i + 2);
+    let mut out = Vec::with_capacity(response.len() + 19);
+    out.extend_from_slice(&response[..status_line]);
+    out.extend_from_slice(b"Connection: close\r\n");
+    out.extend_from_slice(&response[status_line..]);
+    out
 }
 
 pub const OK_RESPONSE: &str =
