@@ -75,6 +75,30 @@ fn stream_request() -> Request {
     }
 }
 
+/// Starts `stream_request()` on `client`, its completions tagged
+/// `user_data`; it must be accepted.
+fn start_stream(
+    client: *mut LambdaClient,
+    queue: *mut LambdaCompletionQueue,
+    user_data: usize,
+) -> *mut LambdaInvocation {
+    let request = stream_request();
+    let raw = request.raw();
+    let mut invocation = ptr::null_mut();
+    let status = unsafe {
+        lambda_client_invoke_stream_queued(
+            client,
+            raw.ptr(),
+            queue,
+            user_data,
+            &mut invocation,
+            ptr::null_mut(),
+        )
+    };
+    assert_eq!(status, LambdaStatus::Ok);
+    invocation
+}
+
 /// What a drained completion carried, copied out before it is freed.
 #[derive(Debug, PartialEq)]
 enum Seen {
@@ -171,20 +195,7 @@ fn a_stream_delivers_its_chunks_in_order_then_one_outcome() {
     );
     let client = client(&serve_bytes(answer, Duration::ZERO));
     let queue = lambda_completion_queue_new();
-    let request = stream_request();
-    let raw = request.raw();
-    let mut invocation = ptr::null_mut();
-    let status = unsafe {
-        lambda_client_invoke_stream_queued(
-            client,
-            raw.ptr(),
-            queue,
-            7,
-            &mut invocation,
-            ptr::null_mut(),
-        )
-    };
-    assert_eq!(status, LambdaStatus::Ok);
+    let invocation = start_stream(client, queue, 7);
     let seen = drain(queue, 1);
     let chunks: Vec<&[u8]> = seen
         .iter()
@@ -373,20 +384,7 @@ fn cancelling_mid_stream_ends_it_once_with_what_came_before() {
     answer.extend(b"\r\n");
     let client = client(&serve_and_hold(answer));
     let queue = lambda_completion_queue_new();
-    let request = stream_request();
-    let raw = request.raw();
-    let mut invocation = ptr::null_mut();
-    let status = unsafe {
-        lambda_client_invoke_stream_queued(
-            client,
-            raw.ptr(),
-            queue,
-            5,
-            &mut invocation,
-            ptr::null_mut(),
-        )
-    };
-    assert_eq!(status, LambdaStatus::Ok);
+    let invocation = start_stream(client, queue, 5);
     let mut batch = [LambdaCompletion::EMPTY];
     let wait_ms = patient(Duration::from_secs(10)).as_millis() as u32;
     let n = unsafe { lambda_completion_queue_wait(queue, batch.as_mut_ptr(), 1, wait_ms) };
