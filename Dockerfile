@@ -17,7 +17,7 @@
 
 ARG GO_VERSION=1.26
 ARG RUST_VERSION=1.95
-ARG K6_IMAGE=grafana/k6:1.8.1
+ARG K6_IMAGE=grafana/k6:2.2.0
 
 FROM golang:${GO_VERSION}-bookworm AS go
 
@@ -32,8 +32,10 @@ COPY . .
 ARG VERSION=v0.0.0
 RUN scripts/release.sh "$VERSION" && ./dist/k6 version
 
-# The runner: grafana/k6's image (Alpine, a shell for k6-operator's
-# initializer, user k6, `k6` as the entrypoint) with its k6 replaced by
-# ours. dist/k6 is static, so any base works, scratch and distroless too.
+# The runner: k6 v2's own image, grafana/k6:2.2.0 (k6's Dockerfile at
+# v2.2.0: Alpine 3.24 with busybox sh for k6-operator's initializer, user
+# 12345 "k6", workdir /home/k6, `k6` as the entrypoint) with its k6 replaced
+# by ours, the same k6 version with the extension. dist/k6 is static, so
+# any base works, scratch and distroless too.
 FROM ${K6_IMAGE}
 COPY --from=build /src/dist/k6 /usr/bin/k6

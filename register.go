@@ -8,7 +8,7 @@
 package lambda
 
 import (
-	"go.k6.io/k6/js/modules"
+	"go.k6.io/k6/v2/js/modules"
 
 	"github.com/xk6-lambda/xk6-lambda/internal/js"
 )

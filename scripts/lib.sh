@@ -34,9 +34,9 @@ native_ldflags() {
 }
 
 # Every directory with Go sources (the module and the test server's).
-GO_DIRS="register.go internal cmd tests/lambdaserver"
+GO_DIRS="register.go internal cmd tests/lambdaserver tests/companion"
 
-k6_version() { go list -m -f '{{.Version}}' go.k6.io/k6; }
+k6_version() { go list -m -f '{{.Version}}' go.k6.io/k6/v2; }
 
 ensure_rust() {
   command -v cargo >/dev/null || die "cargo not found: install Rust (https://rustup.rs)"
@@ -87,22 +87,26 @@ forget_cached_module() {
 
 # xk6_from_proxy PROXYDIR VERSION OUTPUT [xk6 build flags...]: what a user
 # runs, `CGO_ENABLED=1 xk6 build <k6> --with MODULE@VERSION`, in an empty
-# directory outside the checkout, with the module served from PROXYDIR
-# (a file:// Go proxy, before the usual one) and no checksum database
-# lookup for this module only. CGO_ENABLED defaults to 1 (a caller may set
-# 0, to see that build fail).
+# directory outside the checkout (XK6_DIR, when set, names the directory
+# instead: one the caller prepared, with an extension's sources in it for
+# `--with OTHER=./path`), with the module served from PROXYDIR (a file://
+# Go proxy, before the usual one) and no checksum database lookup for this
+# module only. CGO_ENABLED defaults to 1 (a caller may set 0, to see that
+# build fail). xk6's output is also written to XK6_LOG, when set.
 xk6_from_proxy() {
   local proxy=$1 version=$2 output=$3 dir k6
   shift 3
   k6=$(k6_version)
   forget_cached_module
-  dir=$(mktemp -d)
+  dir=${XK6_DIR:-$(mktemp -d)}
   (cd "$dir" && CGO_ENABLED="${CGO_ENABLED:-1}" GOWORK=off GOFLAGS=-mod=mod GODEBUG=goindex=0 \
     GOPROXY="file://$proxy,$(go env GOPROXY)" GONOSUMDB="$MODULE_PATH" \
-    "$XK6" build "$k6" --with "$MODULE_PATH@$version" --output "$output" "$@")
+    "$XK6" build "$k6" --with "$MODULE_PATH@$version" --output "$output" "$@" 2>&1 |
+    tee "${XK6_LOG:-/dev/null}"
+    exit "${PIPESTATUS[0]}")
   local status=$?
-  rm -rf "$dir"
-  return $status
+  [ -n "${XK6_DIR:-}" ] || rm -rf "$dir"
+  return "$status"
 }
 
 ensure_cbindgen() {

@@ -5,7 +5,7 @@
 package main
 
 import (
-	k6cmd "go.k6.io/k6/cmd"
+	k6cmd "go.k6.io/k6/v2/cmd"
 
 	_ "github.com/xk6-lambda/xk6-lambda"
 )

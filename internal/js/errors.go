@@ -6,7 +6,7 @@ import (
 	"sync"
 
 	"github.com/grafana/sobek"
-	"go.k6.io/k6/js/common"
+	"go.k6.io/k6/v2/js/common"
 
 	"github.com/xk6-lambda/xk6-lambda/internal/native"
 )

@@ -6,7 +6,7 @@ import (
 	"sync"
 	"time"
 
-	"go.k6.io/k6/metrics"
+	"go.k6.io/k6/v2/metrics"
 
 	"github.com/xk6-lambda/xk6-lambda/internal/native"
 )

@@ -6,8 +6,8 @@ import (
 	"time"
 
 	"github.com/grafana/sobek"
-	"go.k6.io/k6/lib"
-	"go.k6.io/k6/metrics"
+	"go.k6.io/k6/v2/lib"
+	"go.k6.io/k6/v2/metrics"
 
 	"github.com/xk6-lambda/xk6-lambda/internal/native"
 )
