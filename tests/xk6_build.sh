@@ -50,9 +50,10 @@ XK6_DIR=$out/two XK6_LOG=$out/two.log xk6_from_proxy "$proxy" "$version" "$out/k
   --with "$COMPANION=./companion"
 no_conflict "$out/two.log"
 "$out/k6-two" version | tee "$out/two-version.txt"
-grep -q "$MODULE_PATH $version, k6/x/lambda \[js\]" "$out/two-version.txt" &&
-  grep -q "$COMPANION .*k6/x/companion \[js\]" "$out/two-version.txt" ||
+if ! grep -q "$MODULE_PATH $version, k6/x/lambda \[js\]" "$out/two-version.txt" ||
+  ! grep -q "$COMPANION .*k6/x/companion \[js\]" "$out/two-version.txt"; then
   die "k6 version does not list both extensions"
+fi
 (cd "$out" && "$out/k6-two" run --quiet -e LAMBDA_ENDPOINT="$WATCH_URL" "$OLDPWD/tests/e2e/two_extensions.js")
 
 log "CGO_ENABLED=0 must fail with a message that says what to do"
