@@ -16,6 +16,11 @@
 # not rebuild). By hand: `cargo +nightly fuzz run -s none --target-dir
 # fuzz/target/none TARGET`.
 #
+# Each cargo-fuzz target's body is `run` in fuzz/targets/TARGET.rs, which
+# tests/fuzz_replay.rs also calls, with the stable toolchain, on every seed
+# and regression input (and on fuzz/corpus/TARGET when a run left one): so
+# `cargo test` (and CI) replays what fuzzing found, without fuzzing.
+#
 # What a finding leaves behind: a Rust crash input in
 # fuzz/artifacts/TARGET/ (reproduce with `cargo +nightly fuzz run TARGET
 # FILE`), a Go one in internal/js/testdata/fuzz/FUZZER/ (plain `go test`

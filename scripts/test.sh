@@ -68,8 +68,6 @@ self_contained() {
 
 # The version scripts/release.sh packs and tests/xk6_build.sh installs.
 RELEASE_VERSION=v0.3.0
-# Seconds per fuzzer (scripts/fuzz.sh): a short run in CI, longer by hand.
-FUZZ_SECONDS=${FUZZ_SECONDS:-10}
 
 golangci_lint() {
   ensure_golangci_lint &&
@@ -106,19 +104,21 @@ only_k6_v2() {
   return "$status"
 }
 
-# A port nothing listens on, for the refused-connection test.
-closed_port() {
-  local port
-  port=$(free_port)
-  echo "http://127.0.0.1:$port"
-}
+# A port nothing listens on, for the refused-connection test: port 1 is
+# privileged and outside the ephemeral range, so no server of the run can
+# take it, and no connection's own source port can be it (a port freed by
+# a closed listener could be both).
+closed_port() { echo "http://127.0.0.1:1"; }
 
 ensure_rust
 ensure_go
 
 step "cargo fmt --check" cargo fmt --all -- --check
 step "cargo clippy -D warnings" cargo clippy --locked --all-targets -- -D warnings
-step "cargo test" cargo test --locked
+# cargo test also replays every fuzz target's seeds and regression inputs
+# (tests/fuzz_replay.rs, stable toolchain), and go test the Go fuzzers'
+# seed corpora: fuzzing itself is scripts/fuzz.sh, by hand (README, "Build").
+step "cargo test (with the fuzz corpora replayed)" cargo test --locked
 # After cargo test: it reuses that build's dependencies (only this crate is
 # rebuilt, with the system allocator). The ASAN variant, a cold nightly
 # build of every dependency, is for by-hand runs: scripts/sanitize.sh --asan.
@@ -141,7 +141,6 @@ step "go test (modulestest over the Rust library)" \
 step "go test tests/lambdaserver (the test server against the API reference: SigV4, event streams, function URLs)" \
   bash -c 'cd tests/lambdaserver && go test -count=1 ./...'
 step "k6 binary is self-contained" self_contained
-step "fuzzing: every fuzzer ${FUZZ_SECONDS}s (scripts/fuzz.sh)" scripts/fuzz.sh "$FUZZ_SECONDS"
 step "k6 inspect and archive offline" offline_inspect_and_archive
 
 port=$(free_port)

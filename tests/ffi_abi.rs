@@ -396,10 +396,18 @@ fn wake_descriptor_signals_completions_to_take() {
     }
     seen.sort_unstable();
     assert_eq!(seen, (1..=10).collect::<Vec<_>>(), "each exactly once");
-    assert!(
-        !readable(Duration::from_millis(100)),
-        "no signal once everything was taken"
-    );
+    // A spurious wake is allowed (the header: "It may be readable with
+    // nothing to take"): a pusher signals after it released the lock, so a
+    // take between the two drains its completion before the signal lands.
+    // Such a wake must find nothing to take, and nothing is lost by it.
+    if readable(Duration::ZERO) {
+        reset();
+        assert_eq!(
+            unsafe { lambda_completion_queue_take(queue, batch.as_mut_ptr(), batch.len(), 0) },
+            0,
+            "a wake after everything was taken finds nothing to take"
+        );
+    }
 
     // The caller's descriptor is a copy: closing it leaves the queue's.
     unsafe { libc::close(fd) };

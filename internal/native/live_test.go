@@ -2,7 +2,6 @@ package native
 
 import (
 	"fmt"
-	"net"
 	"runtime"
 	"testing"
 	"time"
@@ -41,12 +40,11 @@ func waitForCounts(t *testing.T, what string, want func(LiveCounts) bool) {
 // Go value is collected. The tests of this package run one at a time, so
 // the counts move only with this test.
 func TestLiveCountsFollowInvocationsBackToZero(t *testing.T) {
-	listener, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := listener.Addr().String()
-	_ = listener.Close() // nothing listens there now: connections are refused
+	// Port 1 of loopback refuses every connection, for certain: it is
+	// privileged and outside the ephemeral range, so no other test's
+	// listener can take it and no connection's own source port can be it
+	// (a port freed by closing a listener could be both, under load).
+	const addr = "127.0.0.1:1"
 
 	base := liveCounts(t)
 	const n = 5

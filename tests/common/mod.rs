@@ -74,15 +74,13 @@ fn with_connection_close(response: &[u8]) -> Vec<u8> {
 pub const OK_RESPONSE: &str =
     "HTTP/1.1 200 OK\r\nX-Amz-Executed-Version: $LATEST\r\nContent-Length: 1\r\n\r\n3";
 
-/// An endpoint on a loopback port nothing listens on (the listener that
-/// found it is gone): connections to it are refused.
+/// An endpoint that refuses every connection: port 1 of loopback, which is
+/// privileged and outside the ephemeral range, so no test's listener can
+/// take it and no connection's own source port can be it. (A port freed by
+/// closing a listener was both, under load: another test's server could
+/// bind it, or a connection could connect to itself.)
 pub fn refused_endpoint() -> String {
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    format!("http://127.0.0.1:{port}")
+    "http://127.0.0.1:1".to_owned()
 }
 
 pub fn client(endpoint: &str) -> *mut LambdaClient {

@@ -285,8 +285,8 @@ def check_streaming(check, by_metric, endpoint):
         tags = calls[0]["tags"]
         want = dict(case["tags"], operation=case["op"], suite="metrics")
         if case["op"] == URL:
-            # The URL as given: the refused one is on a port run_metrics.sh
-            # chose (CLOSED_PORT).
+            # The URL as given: the refused one is on CLOSED_PORT (port 1
+            # unless set).
             refused = re.fullmatch(r"http://127\.0\.0\.1:\d+/refused", tags.get("url", ""))
             want["url"] = case.get("url_tag") or (
                 endpoint + case["url"] if case["url"] else (tags["url"] if refused else "http://127.0.0.1:PORT/refused"))

@@ -4,8 +4,9 @@
 // THRESHOLD_ONLY=1 runs the metrics scenario alone, for its exit code.
 // The streaming scenario makes one call per STREAM_CASES entry, through
 // invokeWithResponseStream and invokeUrl, tagged stream_case:
-// check_metrics.py knows what each must emit (CLOSED_PORT: a port nothing
-// listens on, for a refused function URL).
+// check_metrics.py knows what each must emit (CLOSED_PORT, default 1: a
+// port nothing listens on, for a refused function URL; port 1 is privileged
+// and outside the ephemeral range, so nothing can take it during the run).
 import http from 'k6/http';
 import { client, verify, strictThresholds } from './lib.js';
 
@@ -58,7 +59,7 @@ const STREAM_CASES = [
   { label: 'url-put', url: `${URL_BASE}/url-echo/item`, params: { method: 'put', body: 'put body' } },
   { label: 'url-404', url: `${URL_BASE}/url-status?status=404`, params: {} },
   { label: 'url-503', url: `${URL_BASE}/url-status?status=503`, params: { method: 'POST', body: '{}' } },
-  { label: 'url-refused', url: `http://127.0.0.1:${__ENV.CLOSED_PORT || 9}/refused`, params: {}, error: 'TCPError' },
+  { label: 'url-refused', url: `http://127.0.0.1:${__ENV.CLOSED_PORT || 1}/refused`, params: {}, error: 'TCPError' },
   // An ID in the path, grouped by the call's url tag, which replaces the URL's.
   { label: 'url-grouped', url: `${URL_BASE}/url-echo/items/42`, params: { tags: { url: '/items/{id}' } } },
 ];

@@ -18,7 +18,7 @@ K6=${K6:-build/k6}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-"$K6" run --out "json=$work/samples.json" -e LAMBDA_ENDPOINT="$LAMBDASERVER_URL" -e CLOSED_PORT="$(free_port)" \
+"$K6" run --out "json=$work/samples.json" -e LAMBDA_ENDPOINT="$LAMBDASERVER_URL" \
   tests/e2e/metrics.js >"$work/summary.txt" 2>&1 || { cat "$work/summary.txt"; exit 1; }
 curl -sf "$LAMBDASERVER_URL/_test/stats" >"$work/stats.json"
 python3 tests/e2e/check_metrics.py "$work/samples.json" "$work/stats.json" "$work/summary.txt" "$LAMBDASERVER_URL"

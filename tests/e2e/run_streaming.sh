@@ -38,7 +38,7 @@ run() {
 }
 
 run "streaming and function URLs against the test server, both transports" "$LAMBDASERVER_URL" \
-  tests/e2e/streaming.js -e CLOSED_PORT="$(free_port)"
+  tests/e2e/streaming.js
 run "examples/streaming.js against the test server" "$LAMBDASERVER_URL" examples/streaming.js \
   -e AWS_REGION=us-east-1 -e AWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE \
   -e AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY \

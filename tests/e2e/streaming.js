@@ -485,7 +485,7 @@ async function functionUrls(t) {
   });
 
   // No answer: network errors, as invoke's.
-  const closed = `http://127.0.0.1:${__ENV.CLOSED_PORT || 9}/`;
+  const closed = `http://127.0.0.1:${__ENV.CLOSED_PORT || 1}/`;
   await checkRejects(`${t}: url: a refused connection`, lambda.invokeUrl(closed), {
     'TCPError 1212': (e) => e instanceof NetworkError && e instanceof TCPError && e.code === 1212,
   });
