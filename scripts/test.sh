@@ -3,6 +3,13 @@
 # over the real Rust library), and end-to-end runs of the built k6 against
 # cargo lambda watch and tests/lambdaserver. Prints "N passed, M failed"
 # and exits non-zero if anything failed.
+#
+#   scripts/test.sh           everything (CI runs this)
+#   scripts/test.sh --quick   the inner loop: lints, unit tests and the
+#                             end-to-end scripts against the existing
+#                             build/k6 and build/lambda-invoke (run
+#                             scripts/build.sh first); no release, xk6
+#                             builds, valgrind, licences, soak or bench
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
 # shellcheck source=scripts/lib.sh
@@ -24,6 +31,16 @@ cleanup() {
 }
 trap cleanup EXIT
 
+QUICK=0
+case ${1:-} in
+--quick) QUICK=1 ;;
+"") ;;
+*)
+  echo "usage: scripts/test.sh [--quick]" >&2
+  exit 2
+  ;;
+esac
+
 # step NAME COMMAND...: runs one test step and records its result.
 step() {
   local name=$1 started=$SECONDS
@@ -39,6 +56,15 @@ step() {
     failures+=("$name")
     printf 'FAILED: %s\n' "$name" >&2
   fi
+}
+
+# full_step NAME COMMAND...: a step of the full run only (--quick skips it).
+full_step() {
+  if [ "$QUICK" -eq 1 ]; then
+    timings+=("$(printf '%5s  %s' - "$1 (skipped: --quick)")")
+    return 0
+  fi
+  step "$@"
 }
 
 # k6_e2e SCRIPT ENDPOINT [k6 args...]: runs an end-to-end script with the
@@ -112,6 +138,11 @@ closed_port() { echo "http://127.0.0.1:1"; }
 
 ensure_rust
 ensure_go
+if [ "$QUICK" -eq 1 ]; then
+  for built in build/k6 build/lambda-invoke "$NATIVE_LIB"; do
+    [ -e "$built" ] || die "--quick tests the existing build: $built is missing (scripts/build.sh)"
+  done
+fi
 
 step "cargo fmt --check" cargo fmt --all -- --check
 step "cargo clippy -D warnings" cargo clippy --locked --all-targets -- -D warnings
@@ -122,19 +153,19 @@ step "cargo test (with the fuzz corpora replayed)" cargo test --locked
 # After cargo test: it reuses that build's dependencies (only this crate is
 # rebuilt, with the system allocator). The ASAN variant, a cold nightly
 # build of every dependency, is for by-hand runs: scripts/sanitize.sh --asan.
-step "valgrind memcheck over the FFI tests, leak canary first (scripts/sanitize.sh)" scripts/sanitize.sh
+full_step "valgrind memcheck over the FFI tests, leak canary first (scripts/sanitize.sh)" scripts/sanitize.sh
 # One Rust release build serves build/k6 and the release: release.sh runs
 # scripts/build.sh, then packs dist/goproxy and builds the static dist/k6
 # from it with xk6.
-step "build and release (scripts/release.sh $RELEASE_VERSION)" scripts/release.sh "$RELEASE_VERSION"
+full_step "build and release (scripts/release.sh $RELEASE_VERSION)" scripts/release.sh "$RELEASE_VERSION"
 step "C header is up to date" scripts/check-header.sh
 step "C smoke test of the header (tests/c/smoke.c against the static library)" tests/c/smoke.sh
 step "gofmt" bash -c "[ -z \"\$(gofmt -l $GO_DIRS)\" ] || { gofmt -l $GO_DIRS; false; }"
 step "go vet" bash -c 'go vet ./... && (cd tests/lambdaserver && go vet ./...) && cd tests/companion && go vet ./...'
 step "k6 v2 only: go.k6.io/k6/v2 in every module that links k6, no go.k6.io/k6" only_k6_v2
-step "licences: Rust crates and Go modules, k6 the one copyleft module (scripts/licenses.sh)" scripts/licenses.sh
+full_step "licences: Rust crates and Go modules, k6 the one copyleft module (scripts/licenses.sh)" scripts/licenses.sh
 step "golangci-lint $GOLANGCI_LINT_VERSION" golangci_lint
-step "xk6 lint --preset strict (all but versions, vulnerability)" xk6_lint
+full_step "xk6 lint --preset strict (all but versions, vulnerability)" xk6_lint
 step "TypeScript: tsc --strict over index.d.ts and the examples" scripts/typecheck.sh
 step "go test (modulestest over the Rust library)" \
   bash -c "CGO_ENABLED=1 go test -count=1 -ldflags '$(native_ldflags)' ./..."
@@ -177,13 +208,13 @@ step "e2e: region and keys from the AWS chain at the first invocation" \
 step "e2e: examples/invoke.ts (TypeScript, run by k6)" k6_e2e examples/invoke.ts "$WATCH_URL" \
   -e AWS_REGION=us-east-1 -e AWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE \
   -e AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY
-step "xk6 build --with $MODULE_PATH@$RELEASE_VERSION from dist/goproxy, outside the checkout" \
+full_step "xk6 build --with $MODULE_PATH@$RELEASE_VERSION from dist/goproxy, outside the checkout" \
   env WATCH_URL="$WATCH_URL" VERSION="$RELEASE_VERSION" tests/xk6_build.sh
-step "static dist/k6 in an empty root (busybox, /etc/hosts)" env WATCH_URL="$WATCH_URL" tests/static_root.sh
-step "k6-operator split: 3 execution segments in network namespaces" tests/e2e/segments.sh
-step "1,000 VUs stay under 64 OS threads" scripts/threads.sh
-step "bench --quick: every column runs, no timing asserted" scripts/bench.sh --quick
-step "soak --short: 120,000 invocations a side, no fd, thread or RSS growth beyond http.post's" \
+full_step "static dist/k6 in an empty root (busybox, /etc/hosts)" env WATCH_URL="$WATCH_URL" tests/static_root.sh
+full_step "k6-operator split: 3 execution segments in network namespaces" tests/e2e/segments.sh
+full_step "1,000 VUs stay under 64 OS threads" scripts/threads.sh
+full_step "bench --quick: every column runs, no timing asserted" scripts/bench.sh --quick
+full_step "soak --short: 120,000 invocations a side, no fd, thread or RSS growth beyond http.post's" \
   scripts/soak.sh --short
 
 echo
