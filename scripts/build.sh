@@ -28,12 +28,23 @@ log "$NATIVE_LIB: $(du -h "$NATIVE_LIB" | cut -f1)"
 log "generating include/xk6_lambda.h"
 cbindgen --quiet --config cbindgen.toml --output include/xk6_lambda.h .
 
-# build/lambda-invoke beside build/k6: its whole-program LTO ends in minutes
-# on one core (2 min 52 s here), which the Go build's two cores overlap on
-# a cold cache. Its output goes to a log, shown when it is done.
-log "building build/lambda-invoke (in the background, beside build/k6)"
+# build/lambda-invoke beside build/k6, with the Cargo profile CLI_PROFILE:
+#  - release (the default, what a release ships): whole-program fat LTO, which
+#    ends in minutes on one core (2 min 52 s here), overlapped by the Go
+#    build's two cores on a cold cache;
+#  - dev (scripts/test.sh): the CLI as `cargo test` already built it for
+#    tests/cli.rs, unoptimised, in seconds. A CLI makes one invocation: the
+#    tests check what it does, not how fast, and CI saves the minutes.
+# Its output goes to a log, shown when it is done.
+CLI_PROFILE=${CLI_PROFILE:-release}
+case $CLI_PROFILE in
+release | dev) ;;
+*) die "CLI_PROFILE is release or dev, not $CLI_PROFILE" ;;
+esac
+cli_target=target/$([ "$CLI_PROFILE" = dev ] && echo debug || echo release)/lambda-invoke
+log "building build/lambda-invoke (profile $CLI_PROFILE, in the background, beside build/k6)"
 cli_log=$(mktemp)
-cargo build --release --locked --bin lambda-invoke >"$cli_log" 2>&1 &
+cargo build --profile "$CLI_PROFILE" --locked --bin lambda-invoke >"$cli_log" 2>&1 &
 cli_pid=$!
 cli_done() {
   local status=0
@@ -42,7 +53,7 @@ cli_done() {
   rm -f "$cli_log"
   [ "$status" -eq 0 ] || die "building build/lambda-invoke failed (exit $status)"
   mkdir -p build
-  cp target/release/lambda-invoke build/lambda-invoke
+  cp "$cli_target" build/lambda-invoke
   log "built $(pwd)/build/lambda-invoke"
 }
 # A failed Go build still waits for cargo: it must not outlive the script.

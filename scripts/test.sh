@@ -138,6 +138,10 @@ closed_port() { echo "http://127.0.0.1:1"; }
 
 ensure_rust
 ensure_go
+# The release rehearsed here packs a lambda-invoke built as `cargo test`
+# built it (scripts/build.sh, CLI_PROFILE): the fat-LTO CLI is for real
+# releases, and would cost CI minutes for nothing the tests look at.
+export CLI_PROFILE=${CLI_PROFILE:-dev}
 if [ "$QUICK" -eq 1 ]; then
   for built in build/k6 build/lambda-invoke "$NATIVE_LIB"; do
     [ -e "$built" ] || die "--quick tests the existing build: $built is missing (scripts/build.sh)"
