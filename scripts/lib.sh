@@ -10,7 +10,7 @@ MODULE_PATH=github.com/xk6-lambda/xk6-lambda
 # Pinned tool versions (README "Build" lists them). xk6 is built from the
 # tools module (tools/go.mod pins it): `go install go.k6.io/xk6/cmd/xk6@v`
 # needs the module's version list, which the module proxy refuses here.
-XK6_VERSION=v1.4.11
+XK6_VERSION=v1.4.13
 XK6=$PWD/build/tools/xk6
 GOLANGCI_LINT_VERSION=v2.15.0
 GOSEC_VERSION=v2.30.0
