@@ -62,7 +62,7 @@ EXCEPTIONS = {
             "permissive, OSI-approved, notice only"),
     },
     # The second extension the xk6 build test links beside this one.
-    "github.com/xk6-lambda/xk6-lambda/tests/companion": {
+    "github.com/xk6-lambda/xk6-companion": {
         K6: ("AGPL-3.0", None, "k6 itself, as for the extension"),
         "github.com/grafana/sobek": ("HPND", None, "as for the extension"),
     },

@@ -93,6 +93,8 @@ forget_cached_module() {
 # Go proxy, before the usual one) and no checksum database lookup for this
 # module only. CGO_ENABLED defaults to 1 (a caller may set 0, to see that
 # build fail). xk6's output is also written to XK6_LOG, when set.
+# XK6_INFO_PROXY, when set, is a second file:// proxy tried after PROXYDIR
+# (see write_refused_infos).
 xk6_from_proxy() {
   local proxy=$1 version=$2 output=$3 dir k6
   shift 3
@@ -100,13 +102,58 @@ xk6_from_proxy() {
   forget_cached_module
   dir=${XK6_DIR:-$(mktemp -d)}
   (cd "$dir" && CGO_ENABLED="${CGO_ENABLED:-1}" GOWORK=off GOFLAGS=-mod=mod GODEBUG=goindex=0 \
-    GOPROXY="file://$proxy,$(go env GOPROXY)" GONOSUMDB="$MODULE_PATH" \
+    GOPROXY="file://$proxy,${XK6_INFO_PROXY:+file://$XK6_INFO_PROXY,}$(go env GOPROXY)" GONOSUMDB="$MODULE_PATH" \
     "$XK6" build "$k6" --with "$MODULE_PATH@$version" --output "$output" "$@" 2>&1 |
     tee "${XK6_LOG:-/dev/null}"
     exit "${PIPESTATUS[0]}")
   local status=$?
   [ -n "${XK6_DIR:-}" ] || rm -rf "$dir"
   return "$status"
+}
+
+# write_refused_infos DIR MODULEDIR...: the module proxy these machines use
+# serves every module that k6 v2 needs (go.mod and zip), but refuses the
+# version metadata (.info) of a few (sobek-webapi-encoding v0.1.0, a
+# k6-cloud-openapi-client-go pseudo-version): a build works, `go list -m
+# all` fails, and so does xk6's check for conflicting k6 versions ("could
+# not check for k6 version conflicts"). This writes those .info files into
+# DIR, a file:// proxy layout, for the modules of the MODULEDIRs' graphs
+# whose .info was refused: the version, and the time a pseudo-version
+# carries. Put after the real proxy directory, it answers only what the
+# proxy refused.
+write_refused_infos() {
+  local out=$1 moddir
+  shift
+  mkdir -p "$out"
+  for moddir in "$@"; do
+    (cd "$moddir" && GOFLAGS=-mod=mod go list -m -e -json all)
+  done | python3 -c '
+import json, os, re, sys
+out = sys.argv[1]
+decoder, text, at = json.JSONDecoder(), sys.stdin.read(), 0
+written = set()
+while at < len(text):
+    if text[at].isspace():
+        at += 1
+        continue
+    m, at = decoder.raw_decode(text, at)
+    error = (m.get("Error") or {}).get("Err", "")
+    if ".info" not in error or (m["Path"], m["Version"]) in written:
+        continue
+    info = {"Version": m["Version"]}
+    stamp = re.search(r"(\d{14})-[0-9a-f]{12}$", m["Version"])
+    if stamp:
+        t = stamp.group(1)
+        info["Time"] = f"{t[:4]}-{t[4:6]}-{t[6:8]}T{t[8:10]}:{t[10:12]}:{t[12:]}Z"
+    # The proxy protocol escapes upper case as !lower.
+    escaped = re.sub(r"[A-Z]", lambda c: "!" + c.group(0).lower(), m["Path"])
+    path = os.path.join(out, escaped, "@v", m["Version"] + ".info")
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "w") as f:
+        json.dump(info, f)
+    written.add((m["Path"], m["Version"]))
+    print("%s@%s: .info refused by the proxy, written" % (m["Path"], m["Version"]), file=sys.stderr)
+' "$out"
 }
 
 ensure_cbindgen() {

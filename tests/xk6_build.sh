@@ -21,11 +21,20 @@ ensure_xk6
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 
+# xk6 checks the extensions for conflicting k6 versions with `go list -m
+# all` in its build module, which fails here unless the module versions
+# whose metadata the proxy refuses are answered (lib.sh,
+# write_refused_infos): with them, the check runs.
+write_refused_infos "$out/infos" . tests/companion
+export XK6_INFO_PROXY=$out/infos
+
 # no_conflict LOG: xk6 builds anyway when an extension requires another k6
 # major than the build's, and only warns that such extensions "will not be
-# active"; that warning fails the test.
+# active"; that warning fails the test, and so does a check that could not
+# run (it would let a conflict through unseen).
 no_conflict() {
   ! grep -i 'conflicting k6 versions' "$1" || die "xk6 saw conflicting k6 versions (above)"
+  ! grep -i 'could not check for k6 version conflicts' "$1" || die "xk6 could not check for k6 version conflicts (above)"
 }
 
 log "xk6 build $(k6_version) --with $MODULE_PATH@$version (from dist/goproxy)"
@@ -42,7 +51,7 @@ log "the example, with the k6 xk6 built"
 
 # The companion requires k6 v2.1.0, the build is $(k6_version): xk6 must
 # resolve both to one k6 v2, and both modules must answer in one script.
-COMPANION=github.com/xk6-lambda/xk6-lambda/tests/companion
+COMPANION=github.com/xk6-lambda/xk6-companion
 log "two extensions in one k6: --with $MODULE_PATH@$version --with $COMPANION=./companion"
 mkdir "$out/two"
 cp -r tests/companion "$out/two/companion"
@@ -51,7 +60,8 @@ XK6_DIR=$out/two XK6_LOG=$out/two.log xk6_from_proxy "$proxy" "$version" "$out/k
 no_conflict "$out/two.log"
 "$out/k6-two" version | tee "$out/two-version.txt"
 if ! grep -q "$MODULE_PATH $version, k6/x/lambda \[js\]" "$out/two-version.txt" ||
-  ! grep -q "$COMPANION .*k6/x/companion \[js\]" "$out/two-version.txt"; then
+  ! grep -q "$COMPANION .*k6/x/companion \[js\]" "$out/two-version.txt" ||
+  [ "$(grep -c 'k6/x/' "$out/two-version.txt")" -ne 2 ]; then
   die "k6 version does not list both extensions"
 fi
 (cd "$out" && "$out/k6-two" run --quiet -e LAMBDA_ENDPOINT="$WATCH_URL" "$OLDPWD/tests/e2e/two_extensions.js")

@@ -1,4 +1,4 @@
-module github.com/xk6-lambda/xk6-lambda/tests/companion
+module github.com/xk6-lambda/xk6-companion
 
 go 1.25.0
 
