@@ -3,13 +3,16 @@
 //! one address is picked per connection by `dns.select`.
 
 use std::collections::HashMap;
+use std::future::Future;
 use std::net::IpAddr;
+use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use tokio::sync::OnceCell;
 
 use super::DialError;
+use crate::config::address;
 use crate::config::network::{DnsOptions, DnsSelect};
 use crate::error::k6_code;
 
@@ -20,6 +23,12 @@ struct Cached {
 
 type Lookup = Arc<OnceCell<Result<Vec<IpAddr>, DialError>>>;
 
+/// The addresses a lookup will answer.
+pub(crate) type Answer = Pin<Box<dyn Future<Output = Result<Vec<IpAddr>, DialError>> + Send>>;
+
+/// Where answers come from: the system resolver; the tests give a table.
+type LookupFn = fn(String) -> Answer;
+
 pub struct Resolver {
     options: DnsOptions,
     cache: Mutex<HashMap<String, Cached>>,
@@ -29,16 +38,22 @@ pub struct Resolver {
     round_robin: Mutex<HashMap<String, usize>>,
     /// System lookups made (the single-flight test reads it).
     lookups: std::sync::atomic::AtomicUsize,
+    system: LookupFn,
 }
 
 impl Resolver {
     pub fn new(options: DnsOptions) -> Self {
+        Self::with_lookup(options, system_lookup)
+    }
+
+    pub(crate) fn with_lookup(options: DnsOptions, system: LookupFn) -> Self {
         Self {
             options,
             cache: Mutex::new(HashMap::new()),
             pending: Mutex::new(HashMap::new()),
             round_robin: Mutex::new(HashMap::new()),
             lookups: std::sync::atomic::AtomicUsize::new(0),
+            system,
         }
     }
 
@@ -76,7 +91,8 @@ impl Resolver {
             .get_or_init(|| async {
                 self.lookups
                     .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                let ips = self.options.policy.apply(&lookup(host).await?);
+                let answer = distinct((self.system)(host.to_owned()).await?);
+                let ips = self.options.policy.apply(&answer);
                 if !self.options.ttl().is_zero() {
                     lock(&self.cache).insert(
                         host.to_owned(),
@@ -126,8 +142,12 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(|p| p.into_inner())
 }
 
+fn system_lookup(host: String) -> Answer {
+    Box::pin(async move { lookup(&host).await })
+}
+
 /// The system resolver (getaddrinfo, on tokio's blocking pool): the
-/// addresses in its order, each once.
+/// addresses in its order (`distinct` then keeps each once).
 async fn lookup(host: &str) -> Result<Vec<IpAddr>, DialError> {
     let found = tokio::net::lookup_host((host, 0)).await.map_err(|e| {
         DialError::dns(
@@ -135,13 +155,19 @@ async fn lookup(host: &str) -> Result<Vec<IpAddr>, DialError> {
             format!("lookup {host}: no such host: {e}"),
         )
     })?;
+    Ok(found.map(|addr| addr.ip()).collect())
+}
+
+/// The addresses of an answer, canonical (an IPv4-mapped answer is IPv4 to
+/// `dns.policy` and to `blacklistIPs`, as in k6), each once, in order.
+fn distinct(answer: impl IntoIterator<Item = IpAddr>) -> Vec<IpAddr> {
     let mut ips: Vec<IpAddr> = Vec::new();
-    for addr in found {
-        if !ips.contains(&addr.ip()) {
-            ips.push(addr.ip());
+    for ip in answer.into_iter().map(address::canonical) {
+        if !ips.contains(&ip) {
+            ips.push(ip);
         }
     }
-    Ok(ips)
+    ips
 }
 
 #[cfg(test)]
@@ -218,6 +244,32 @@ mod tests {
         );
         assert_eq!(r.lookups.load(std::sync::atomic::Ordering::Relaxed), 1);
         assert_eq!(lock(&r.cache).len(), 1);
+    }
+
+    fn answers(host: String) -> Answer {
+        Box::pin(async move {
+            let ips: &[&str] = match host.as_str() {
+                "mapped.test" => &["::ffff:10.0.0.1", "::1"],
+                _ => &["10.0.0.1", "10.0.0.2"],
+            };
+            Ok(ips.iter().map(|s| s.parse().unwrap()).collect())
+        })
+    }
+
+    #[tokio::test]
+    async fn mapped_answers_are_ipv4_to_the_dns_policy() {
+        let only_v4 = Resolver::with_lookup(
+            DnsOptions {
+                ttl_ms: 0,
+                select: DnsSelect::First,
+                policy: DnsPolicy::OnlyIpv4,
+            },
+            answers,
+        );
+        assert_eq!(
+            only_v4.resolve("mapped.test").await.unwrap(),
+            ips(&["10.0.0.1"])[0]
+        );
     }
 
     #[tokio::test]
