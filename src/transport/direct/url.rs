@@ -21,11 +21,18 @@ use super::stream::with_retries;
 use super::{send, CredentialSource};
 use crate::config::ClientConfig;
 use crate::error::InvokeError;
+use crate::keyed::Bounded;
 use crate::metering::{MeteredBody, Traffic};
 use crate::network::Network;
 use crate::stream::{read, Progress, UrlResponse, ValidUrlRequest};
 
 const USER_AGENT_VALUE: &str = concat!("xk6-lambda/", env!("CARGO_PKG_VERSION"));
+
+/// How many regions other than the client's keep a signer. A URL's host
+/// names its region, whatever text that is, so the signers are bounded;
+/// AWS has fewer regions than this, so a real test never loses one (and a
+/// signer forgotten is made again: it costs one key derivation).
+pub const KEPT_REGIONS: usize = 64;
 
 pub struct UrlSender {
     network: Arc<Network>,
@@ -35,7 +42,7 @@ pub struct UrlSender {
     signer: Signer,
     /// The signers of the other regions function URLs named, made once
     /// each (a signer keeps its day's key: most requests derive none).
-    other_regions: Mutex<Vec<Arc<Signer>>>,
+    other_regions: Mutex<Bounded<String, Arc<Signer>>>,
     credentials: CredentialSource,
     max_attempts: u32,
     timeout: Duration,
@@ -59,7 +66,7 @@ impl UrlSender {
             network: Network::shared(&config.network()).map_err(InvokeError::from)?,
             region: region.to_owned(),
             signer: Signer::new("lambda", region),
-            other_regions: Mutex::default(),
+            other_regions: Mutex::new(Bounded::new(KEPT_REGIONS)),
             credentials: CredentialSource::new(config, sdk_config),
             max_attempts: config.max_attempts(),
             timeout: config.timeout(),
@@ -114,11 +121,11 @@ impl UrlSender {
     /// signature must name the region of its host, whatever the client's.
     fn signer_for(&self, region: &str) -> Arc<Signer> {
         let mut signers = self.other_regions.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(signer) = signers.iter().find(|s| s.region() == region) {
+        if let Some(signer) = signers.get_mut(region) {
             return Arc::clone(signer);
         }
         let signer = Arc::new(Signer::new("lambda", region));
-        signers.push(Arc::clone(&signer));
+        signers.insert(region.to_owned(), Arc::clone(&signer));
         signer
     }
 }
@@ -217,6 +224,30 @@ mod tests {
     use crate::transport::direct::sigv4_reference;
     use aws_credential_types::Credentials;
     use std::time::{Duration, UNIX_EPOCH};
+
+    #[test]
+    fn region_signers_are_bounded() {
+        // Five rounds of 1,000 region labels never seen before: a URL's
+        // host names its region, whatever text that is.
+        let config = ClientConfig {
+            region: "us-east-1".into(),
+            access_key_id: Some("AKIDEXAMPLE0000000".into()),
+            secret_access_key: Some("secret".into()),
+            ..Default::default()
+        };
+        let sender = UrlSender::new(&config, "us-east-1", &SdkConfig::builder().build()).unwrap();
+        let mut sizes = Vec::new();
+        for round in 0..5 {
+            for i in 0..1000 {
+                let region = format!("r{round}-{i}");
+                assert_eq!(sender.signer_for(&region).region(), region);
+            }
+            sizes.push(sender.other_regions.lock().unwrap().len());
+        }
+        println!("region signers after each round of 1,000 new labels: {sizes:?}");
+        assert!(sizes.iter().all(|&n| n <= KEPT_REGIONS), "{sizes:?}");
+        assert_eq!(sizes[3], sizes[4], "flat once full: {sizes:?}");
+    }
 
     fn identity(token: Option<&str>) -> Identity {
         Identity::from(Credentials::new(
