@@ -1,12 +1,56 @@
-//! State the process keeps by key, so that none of it only grows over a
-//! long test: [`Bounded`], for what is per input (a host name, a function
-//! URL's region label): at most `capacity` entries, the least recently
-//! used forgotten first.
+//! State the process keeps by key, in one of two kinds, so that none of
+//! it only grows over a long test:
+//! - [`Shared`], for what is per configuration (a client configuration,
+//!   a network policy): one value per key while anything holds it,
+//!   forgotten when nothing does;
+//! - [`Bounded`], for what is per input (a host name, a function URL's
+//!   region label): at most `capacity` entries, the least recently used
+//!   forgotten first.
 
 use std::borrow::Borrow;
 use std::collections::hash_map::Entry;
 use std::collections::HashMap;
 use std::hash::Hash;
+use std::sync::{Arc, Mutex, Weak};
+
+/// One value per key for as long as some holder keeps its `Arc`.
+pub struct Shared<K, V> {
+    entries: Mutex<HashMap<K, Weak<V>>>,
+}
+
+impl<K, V> Default for Shared<K, V> {
+    fn default() -> Self {
+        Self {
+            entries: Mutex::new(HashMap::new()),
+        }
+    }
+}
+
+impl<K: Eq + Hash + Clone, V> Shared<K, V> {
+    /// The live value for `key`, or a new one from `make` (called under
+    /// the lock, so at most once per key at a time: it must be quick and
+    /// do no I/O). Entries nothing holds any more are dropped then.
+    pub fn get_or_try_insert_with<E>(
+        &self,
+        key: &K,
+        make: impl FnOnce() -> Result<V, E>,
+    ) -> Result<Arc<V>, E> {
+        let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(value) = entries.get(key).and_then(Weak::upgrade) {
+            return Ok(value);
+        }
+        entries.retain(|_, value| value.strong_count() > 0);
+        let value = Arc::new(make()?);
+        entries.insert(key.clone(), Arc::downgrade(&value));
+        Ok(value)
+    }
+
+    /// How many keys are kept (some may have just lost their last holder).
+    #[cfg(test)]
+    pub fn len(&self) -> usize {
+        self.entries.lock().unwrap_or_else(|p| p.into_inner()).len()
+    }
+}
 
 /// A map of at most `capacity` entries; inserting a new key into a full
 /// map forgets the entry used least recently.
@@ -77,6 +121,23 @@ impl<K: Eq + Hash, V> Bounded<K, V> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn shared_values_live_while_held() {
+        let shared: Shared<u32, String> = Shared::default();
+        let make = |text: &str| Ok::<_, ()>(text.to_owned());
+        let a = shared.get_or_try_insert_with(&1, || make("one")).unwrap();
+        let again = shared.get_or_try_insert_with(&1, || make("other")).unwrap();
+        assert!(Arc::ptr_eq(&a, &again));
+        assert_eq!(*again, "one");
+        assert!(shared.get_or_try_insert_with(&2, || Err(())).is_err());
+        drop((a, again));
+        for key in 10..1010 {
+            drop(shared.get_or_try_insert_with(&key, || make("x")).unwrap());
+        }
+        // Each insert forgot the entries no one held: only the last is kept.
+        assert_eq!(shared.len(), 1);
+    }
 
     #[test]
     fn bounded_maps_forget_the_least_recently_used() {

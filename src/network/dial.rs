@@ -29,7 +29,7 @@ type BoxError = Box<dyn std::error::Error + Send + Sync>;
 /// How long a TCP connection may take to open, as k6's dialer allows.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// What a connection of one policy obeys.
+/// What a connection of one policy obeys, whatever its local address.
 pub struct Routes {
     pub parsed: Parsed,
     pub resolver: Resolver,
@@ -37,17 +37,17 @@ pub struct Routes {
 }
 
 /// A `Service<Uri>` for hyper's pooled client (and, wrapped by
-/// hyper-rustls, for `https://`).
+/// hyper-rustls, for `https://`): the policy's routes, from the VU's
+/// `localIPs` address when it has one.
 #[derive(Clone)]
 pub struct Dialer {
     routes: Arc<Routes>,
+    local_ip: Option<IpAddr>,
 }
 
 impl Dialer {
-    pub fn new(routes: Routes) -> Self {
-        Self {
-            routes: Arc::new(routes),
-        }
+    pub fn new(routes: Arc<Routes>, local_ip: Option<IpAddr>) -> Self {
+        Self { routes, local_ip }
     }
 
     async fn connect(self, uri: Uri) -> Result<Conn, BoxError> {
@@ -123,7 +123,7 @@ impl Dialer {
         } else {
             TcpSocket::new_v6()?
         };
-        if let Some(local) = self.routes.parsed.local_ip {
+        if let Some(local) = self.local_ip {
             socket.bind(SocketAddr::new(local, 0)).map_err(|e| {
                 io::Error::new(
                     e.kind(),
@@ -229,11 +229,14 @@ mod tests {
 
     fn dialer(policy: &str) -> Dialer {
         let policy: NetworkPolicy = serde_json::from_str(policy).unwrap();
-        Dialer::new(Routes {
-            parsed: policy.parse().unwrap(),
+        let parsed = policy.parse().unwrap();
+        let local_ip = parsed.local_ip;
+        let routes = Routes {
+            parsed,
             resolver: Resolver::new(policy.dns.clone()),
             proxies: Proxies::default(),
-        })
+        };
+        Dialer::new(Arc::new(routes), local_ip)
     }
 
     #[tokio::test]
@@ -275,11 +278,12 @@ mod tests {
             r#"{"blacklistIPs":["127.0.0.0/8"],"hosts":{"mapped.test":"::ffff:127.0.0.1","hex.test":"::ffff:7f00:1"}}"#,
         )
         .unwrap();
-        let d = Dialer::new(Routes {
+        let routes = Routes {
             parsed: policy.parse().unwrap(),
             resolver: Resolver::with_lookup(policy.dns.clone(), mapped_answers),
             proxies: Proxies::default(),
-        });
+        };
+        let d = Dialer::new(Arc::new(routes), None);
         for host in [
             "::ffff:127.0.0.1",
             "::ffff:7f00:1",
