@@ -10,6 +10,7 @@
 use std::borrow::Borrow;
 use std::collections::hash_map::Entry;
 use std::collections::HashMap;
+use std::convert::Infallible;
 use std::hash::Hash;
 use std::sync::{Arc, Mutex, Weak};
 
@@ -43,6 +44,14 @@ impl<K: Eq + Hash + Clone, V> Shared<K, V> {
         let value = Arc::new(make()?);
         entries.insert(key.clone(), Arc::downgrade(&value));
         Ok(value)
+    }
+
+    /// As `get_or_try_insert_with`, for a `make` that cannot fail.
+    pub fn get_or_insert_with(&self, key: &K, make: impl FnOnce() -> V) -> Arc<V> {
+        match self.get_or_try_insert_with(key, || Ok::<V, Infallible>(make())) {
+            Ok(value) => value,
+            Err(never) => match never {},
+        }
     }
 
     /// How many keys are kept (some may have just lost their last holder).
