@@ -76,10 +76,21 @@ impl Proxy {
             format!("http://{value}")
         };
         let uri: http::Uri = with_scheme.parse().map_err(|_| invalid("not a URL"))?;
-        if uri.scheme_str() != Some("http") {
-            return Err(invalid(
-                "only http:// proxies are supported (not https:// or socks5://)",
-            ));
+        match uri.scheme_str() {
+            Some("http") => {}
+            // TLS to the proxy and SOCKS are not implemented (README, k6's
+            // network options): refused whatever the endpoint, rather than
+            // sending past the proxy the test asked for.
+            scheme => {
+                return Err(invalid(&format!(
+                    "{}:// proxies are not supported, only http:// proxies (https:// \
+                     endpoints still go through them encrypted, in a CONNECT tunnel); \
+                     set an http:// proxy, or unset {variable} / {} for k6: it is read \
+                     for every invocation, whatever the endpoint",
+                    scheme.unwrap_or_default(),
+                    variable.to_ascii_lowercase(),
+                )))
+            }
         }
         let authority = uri.authority().ok_or_else(|| invalid("no host"))?;
         let host = authority.host().trim_matches(['[', ']']).to_owned();
@@ -336,11 +347,22 @@ mod tests {
     }
 
     #[test]
-    fn refuses_proxies_it_cannot_speak() {
-        for value in ["https://proxy:3128", "socks5://proxy:1080"] {
-            let err = Proxies::from_lookup(|n| (n == "HTTPS_PROXY").then(|| value.to_owned()))
-                .unwrap_err();
-            assert!(err.message.contains("only http://"), "{}", err.message);
+    fn refuses_proxies_it_cannot_speak_saying_what_it_speaks() {
+        for (variable, value, scheme) in [
+            ("HTTPS_PROXY", "https://proxy:3128", "https"),
+            ("HTTP_PROXY", "socks5://proxy:1080", "socks5"),
+            ("https_proxy", "socks5h://proxy:1080", "socks5h"),
+        ] {
+            let err =
+                Proxies::from_lookup(|n| (n == variable).then(|| value.to_owned())).unwrap_err();
+            for said in [
+                format!("{scheme}:// proxies are not supported"),
+                "only http:// proxies".to_owned(),
+                "CONNECT tunnel".to_owned(),
+                format!("unset {}", variable.to_ascii_uppercase()),
+            ] {
+                assert!(err.message.contains(&said), "{said}: {}", err.message);
+            }
         }
     }
 

@@ -70,6 +70,11 @@ function networkError(name, codeText, codeOk, message) {
   if (message) p[`message matches ${message}`] = (e) => message.test(e.message);
   return p;
 }
+// A configuration the client refuses before sending.
+const configError = (message) => ({
+  'rejects: instanceof InvalidAWSConfigError': (e) => isA(e, 'InvalidAWSConfigError') && e.name === 'InvalidAWSConfigError',
+  [`message matches ${message}`]: (e) => message.test(e.message),
+});
 const dnsError = (codes, message) => networkError('DNSError', codes.join(' or '), (c) => codes.includes(c), message);
 const tlsErrorRange = () => networkError('TLSError', '13xx', (c) => c >= 1300 && c < 1400);
 // A DNS failure for a name nobody resolves (lambda.test outside the proxy).
@@ -402,6 +407,22 @@ const CASES = {
       {
         name: 'other.test is not: proxied', endpoint: `http://other.test:${P}`,
         resolves: echoed, server: { ...SENT, proxyForwards: 1 },
+      },
+    ],
+  },
+  // HTTPS_PROXY=socks5://127.0.0.1:9: only http:// proxies are supported.
+  // Every invocation is refused before anything is sent, whatever its
+  // endpoint (the variable is read for all), saying what is supported.
+  'proxy-unsupported': {
+    options: { insecureSkipTLSVerify: true },
+    steps: [
+      {
+        name: 'https://, a socks5:// HTTPS_PROXY', endpoint: TLS,
+        rejects: configError(/socks5:\/\/ proxies are not supported, only http:\/\/ proxies/), server: NOTHING,
+      },
+      {
+        name: 'http:// too', endpoint: PLAIN,
+        rejects: configError(/unset HTTPS_PROXY/), server: NOTHING,
       },
     ],
   },

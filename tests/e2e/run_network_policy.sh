@@ -110,6 +110,7 @@ run_case proxy-http HTTP_PROXY="http://user:pass@$proxy"
 run_case proxy-https https_proxy="http://user:pass@$proxy"
 run_case proxy-no-proxy HTTP_PROXY="http://user:pass@$proxy" NO_PROXY=lambda.test
 run_case proxy-auth-refused HTTPS_PROXY="http://user:wrong@$proxy"
+run_case proxy-unsupported HTTPS_PROXY=socks5://127.0.0.1:9
 
 echo "network policy: ${#passed[@]} passed${passed[*]:+ (${passed[*]})}, ${#failed[@]} failed${failed[*]:+ (${failed[*]})}"
 [ "${#failed[@]}" -eq 0 ]
