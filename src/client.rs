@@ -6,10 +6,12 @@
 //! k6 scripts create one client per VU; with a thousand VUs that is a
 //! thousand `new LambdaClient(...)` calls with one configuration. They all
 //! get the same SDK client, so one connection pool, one identity cache and
-//! one endpoint resolver serve them all.
+//! one endpoint resolver serve them all. Configurations that differ only
+//! in network options or transport (k6's `localIPs` gives each VU options
+//! of its own) still share one account: credentials, the AWS
+//! configuration, function URL signers (`account.rs`).
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex, Weak};
+use std::sync::Arc;
 
 use aws_config::profile::ProfileFileCredentialsProvider;
 use aws_config::retry::RetryConfig;
@@ -21,6 +23,7 @@ use tokio::sync::OnceCell;
 
 use crate::config::{ClientConfig, ConfigError, TransportKind};
 use crate::error::InvokeError;
+use crate::keyed::Shared;
 use crate::metering::Traffic;
 use crate::network::sdk_client::PolicyHttpClient;
 use crate::network::Network;
@@ -30,17 +33,32 @@ use crate::response::InvocationResponse;
 use crate::transport::direct::{Transport, UrlSender};
 use crate::transport::sdk;
 
+mod account;
 mod streaming;
+
+use account::Account;
+pub(crate) use account::Loaded;
 
 /// What sends the invocations of one configuration: the SDK client, and
 /// the direct transport unless the configuration asks for the SDK.
-#[derive(Debug)]
 struct Backend {
     pub sdk: aws_sdk_lambda::Client,
     /// The direct transport, unless the configuration asks for the SDK.
     pub direct: Option<Transport>,
     /// Function URLs, whatever the transport.
     pub url: UrlSender,
+    /// Held so that the clients of its AWS configuration keep sharing it.
+    _account: Arc<Account>,
+}
+
+impl std::fmt::Debug for Backend {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Backend")
+            .field("sdk", &self.sdk)
+            .field("direct", &self.direct)
+            .field("url", &self.url)
+            .finish_non_exhaustive()
+    }
 }
 
 /// A backend, or why none could be set up (no region from the script or
@@ -50,10 +68,9 @@ type BackendResult = Result<Backend, InvokeError>;
 
 type SharedBackend = Arc<OnceCell<BackendResult>>;
 
-/// Live backends by configuration. Weak, so a configuration no script
-/// uses any more frees its connections.
-static REGISTRY: Lazy<Mutex<HashMap<ClientConfig, Weak<OnceCell<BackendResult>>>>> =
-    Lazy::new(|| Mutex::new(HashMap::new()));
+/// Live backends by configuration: a configuration no script uses any
+/// more frees its connections.
+static REGISTRY: Lazy<Shared<ClientConfig, OnceCell<BackendResult>>> = Lazy::new(Shared::default);
 
 #[derive(Clone)]
 pub struct Client {
@@ -76,16 +93,7 @@ impl Client {
     /// no static keys, the credential chain) is set up on the first call.
     pub fn new(config: ClientConfig) -> Result<Self, ConfigError> {
         config.validate()?;
-        let mut registry = REGISTRY.lock().unwrap_or_else(|p| p.into_inner());
-        let backend = match registry.get(&config).and_then(Weak::upgrade) {
-            Some(shared) => shared,
-            None => {
-                registry.retain(|_, weak| weak.strong_count() > 0);
-                let shared: SharedBackend = Arc::new(OnceCell::new());
-                registry.insert(config.clone(), Arc::downgrade(&shared));
-                shared
-            }
-        };
+        let backend = REGISTRY.get_or_insert_with(&config, OnceCell::new);
         Ok(Self {
             config: Arc::new(config),
             backend,
@@ -138,33 +146,29 @@ impl Client {
     }
 }
 
+/// A backend of the configuration's own network, over its AWS
+/// configuration's shared account (credentials, SDK configuration).
 async fn build_backend(config: &ClientConfig) -> BackendResult {
-    let sdk_config = load_sdk_config(config).await;
-    let region = sdk_config
-        .region()
-        .map(|r| r.as_ref().to_owned())
-        .ok_or_else(|| {
-            InvokeError::config(
-                "invalid AWS region; reason: none was given and the AWS chain has none: set \
-             AWSConfig's region, AWS_REGION or AWS_DEFAULT_REGION, or a region in the profile",
-            )
-        })?;
+    let account = Account::shared(config);
+    let loaded = account.loaded(config).await?;
     let direct = match config.transport() {
-        TransportKind::Direct => Some(Transport::new(config, &region, &sdk_config)?),
+        TransportKind::Direct => Some(Transport::new(config, loaded)?),
         TransportKind::Sdk => None,
     };
     // Only the Lambda calls obey the test's network options: the
     // credential providers (instance metadata, SSO, STS) are the
-    // extension's own, not traffic of the test.
+    // extension's own, not traffic of the test. The SDK clients built
+    // from one SdkConfig share its identity cache.
     let network = Network::shared(&config.network())?;
-    let sdk = aws_sdk_lambda::config::Builder::from(&sdk_config)
+    let sdk = aws_sdk_lambda::config::Builder::from(&loaded.sdk_config)
         .retry_classifier(sdk::retry::NoRetryAfterSuccess)
         .http_client(PolicyHttpClient::new(network))
         .build();
     Ok(Backend {
         sdk: aws_sdk_lambda::Client::from_conf(sdk),
-        url: UrlSender::new(config, &region, &sdk_config)?,
+        url: UrlSender::new(config, loaded)?,
         direct,
+        _account: Arc::clone(&account),
     })
 }
 

@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
+pub mod address;
 pub mod network;
 
 pub use network::NetworkPolicy;

@@ -10,6 +10,7 @@ use std::time::Duration;
 use ipnet::IpNet;
 use serde::Deserialize;
 
+use super::address;
 use super::ConfigError;
 
 /// k6's options that decide where and how a connection is made. Equal
@@ -188,7 +189,8 @@ impl TlsVersions {
     }
 }
 
-/// The policy in the form the dialer checks it.
+/// The policy in the form the dialer checks it, every address and range
+/// canonical (`super::address`: IPv4 written as IPv6 is IPv4).
 #[derive(Debug, Clone, Default)]
 pub struct Parsed {
     pub blacklist: Vec<IpNet>,
@@ -231,11 +233,14 @@ pub struct HostTarget {
 impl HostTarget {
     fn parse(text: &str) -> Option<Self> {
         if let Ok(ip) = text.parse::<IpAddr>() {
-            return Some(Self { ip, port: None });
+            return Some(Self {
+                ip: address::canonical(ip),
+                port: None,
+            });
         }
         let addr = text.parse::<std::net::SocketAddr>().ok()?;
         Some(Self {
-            ip: addr.ip(),
+            ip: address::canonical(addr.ip()),
             port: Some(addr.port()).filter(|p| *p != 0),
         })
     }
@@ -253,6 +258,7 @@ impl NetworkPolicy {
             .map(|cidr| {
                 cidr.parse::<IpNet>()
                     .or_else(|_| cidr.parse::<IpAddr>().map(IpNet::from))
+                    .map(address::canonical_net)
                     .map_err(|_| {
                         invalid(
                             "blacklistIPs",
@@ -282,12 +288,13 @@ impl NetworkPolicy {
                     })
             })
             .collect::<Result<_, _>>()?;
-        let local_ip = match self.local_ip.as_deref().filter(|s| !s.is_empty()) {
-            None => None,
-            Some(text) => Some(text.parse::<IpAddr>().map_err(|_| {
-                invalid("localIPs", format!("expected an IP address, got `{text}`"))
-            })?),
-        };
+        let local_ip =
+            match self.local_ip.as_deref().filter(|s| !s.is_empty()) {
+                None => None,
+                Some(text) => Some(text.parse::<IpAddr>().map(address::canonical).map_err(
+                    |_| invalid("localIPs", format!("expected an IP address, got `{text}`")),
+                )?),
+            };
         self.tls_version.allowed()?;
         Ok(Parsed {
             blacklist,
@@ -299,9 +306,10 @@ impl NetworkPolicy {
 }
 
 impl Parsed {
-    /// The blacklisted range holding `ip`, if any.
+    /// The blacklisted range holding `ip`, if any, in whatever form `ip`
+    /// is written (see `address::forms`).
     pub fn blacklisted(&self, ip: IpAddr) -> Option<&IpNet> {
-        self.blacklist.iter().find(|net| net.contains(&ip))
+        address::forms(ip).find_map(|ip| self.blacklist.iter().find(|net| net.contains(&ip)))
     }
 
     /// The `blockHostnames` pattern matching `host`, if any.
@@ -390,6 +398,41 @@ mod tests {
         assert!(p.blacklisted(ip("10.1.2.4")).is_none());
         assert!(p.blacklisted(ip("::1")).is_some());
         assert!(policy(r#"{"blacklistIPs":["nope"]}"#).parse().is_err());
+    }
+
+    #[test]
+    fn ipv4_written_as_ipv6_is_in_ipv4_ranges() {
+        let p = policy(
+            r#"{"blacklistIPs":["127.0.0.0/8","169.254.169.254/32","::ffff:10.0.0.0/104"]}"#,
+        )
+        .parse()
+        .unwrap();
+        let ip = |s: &str| s.parse::<IpAddr>().unwrap();
+        for (address, range) in [
+            ("::ffff:127.0.0.1", "127.0.0.0/8"),
+            ("::ffff:7f00:1", "127.0.0.0/8"),
+            ("::ffff:169.254.169.254", "169.254.169.254/32"),
+            ("::ffff:a9fe:a9fe", "169.254.169.254/32"),
+            // IPv4-compatible, deprecated: checked as the IPv4 it names.
+            ("::127.0.0.1", "127.0.0.0/8"),
+            ("::7f00:1", "127.0.0.0/8"),
+            // A range written as mapped IPv6 holds the IPv4 addresses.
+            ("10.1.2.3", "10.0.0.0/8"),
+            ("::ffff:10.1.2.3", "10.0.0.0/8"),
+        ] {
+            let found = p.blacklisted(ip(address)).map(ToString::to_string);
+            assert_eq!(found.as_deref(), Some(range), "{address}");
+        }
+        // IPv6's own loopback and unspecified addresses are not IPv4.
+        for address in ["::1", "::", "::ffff:11.0.0.1", "64:ff9b::7f00:1"] {
+            assert!(p.blacklisted(ip(address)).is_none(), "{address}");
+        }
+        // hosts targets and the local address are kept in IPv4 form.
+        let p = policy(r#"{"hosts":{"fn.test":"::ffff:127.0.0.1"},"localIP":"::ffff:127.0.0.2"}"#)
+            .parse()
+            .unwrap();
+        assert_eq!(p.host_override("fn.test", 80), Some((ip("127.0.0.1"), 80)));
+        assert_eq!(p.local_ip, Some(ip("127.0.0.2")));
     }
 
     #[test]

@@ -21,6 +21,7 @@ use tokio::net::{TcpSocket, TcpStream};
 use super::proxy::{connect_tunnel, Proxies};
 use super::resolve::Resolver;
 use super::DialError;
+use crate::config::address;
 use crate::config::network::Parsed;
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
@@ -28,7 +29,7 @@ type BoxError = Box<dyn std::error::Error + Send + Sync>;
 /// How long a TCP connection may take to open, as k6's dialer allows.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// What a connection of one policy obeys.
+/// What a connection of one policy obeys, whatever its local address.
 pub struct Routes {
     pub parsed: Parsed,
     pub resolver: Resolver,
@@ -36,17 +37,17 @@ pub struct Routes {
 }
 
 /// A `Service<Uri>` for hyper's pooled client (and, wrapped by
-/// hyper-rustls, for `https://`).
+/// hyper-rustls, for `https://`): the policy's routes, from the VU's
+/// `localIPs` address when it has one.
 #[derive(Clone)]
 pub struct Dialer {
     routes: Arc<Routes>,
+    local_ip: Option<IpAddr>,
 }
 
 impl Dialer {
-    pub fn new(routes: Routes) -> Self {
-        Self {
-            routes: Arc::new(routes),
-        }
+    pub fn new(routes: Arc<Routes>, local_ip: Option<IpAddr>) -> Self {
+        Self { routes, local_ip }
     }
 
     async fn connect(self, uri: Uri) -> Result<Conn, BoxError> {
@@ -94,7 +95,8 @@ impl Dialer {
     }
 
     /// The address for `host:port`: `hosts`, else the address itself, else
-    /// DNS; then `blacklistIPs`.
+    /// DNS; made canonical (IPv4 written as IPv6 is dialled as IPv4, from
+    /// an IPv4 `localIPs` address too); then `blacklistIPs`.
     pub(crate) async fn address(&self, host: &str, port: u16) -> Result<SocketAddr, DialError> {
         self.check_name(host)?;
         let parsed = &self.routes.parsed;
@@ -105,6 +107,9 @@ impl Dialer {
                 Err(_) => (self.routes.resolver.resolve(host).await?, port),
             },
         };
+        // Every route (hosts, a literal, DNS) meets here: the one place
+        // the address to dial is decided.
+        let ip = address::canonical(ip);
         if let Some(range) = parsed.blacklisted(ip) {
             return Err(DialError::blacklisted(ip, range));
         }
@@ -118,7 +123,7 @@ impl Dialer {
         } else {
             TcpSocket::new_v6()?
         };
-        if let Some(local) = self.routes.parsed.local_ip {
+        if let Some(local) = self.local_ip {
             socket.bind(SocketAddr::new(local, 0)).map_err(|e| {
                 io::Error::new(
                     e.kind(),
@@ -224,11 +229,14 @@ mod tests {
 
     fn dialer(policy: &str) -> Dialer {
         let policy: NetworkPolicy = serde_json::from_str(policy).unwrap();
-        Dialer::new(Routes {
-            parsed: policy.parse().unwrap(),
+        let parsed = policy.parse().unwrap();
+        let local_ip = parsed.local_ip;
+        let routes = Routes {
+            parsed,
             resolver: Resolver::new(policy.dns.clone()),
             proxies: Proxies::default(),
-        })
+        };
+        Dialer::new(Arc::new(routes), local_ip)
     }
 
     #[tokio::test]
@@ -250,6 +258,84 @@ mod tests {
         let err = d.address("fn.lambda.test", 9).await.unwrap_err();
         assert_eq!((err.code, err.by_policy), (k6_code::BLOCKED_HOSTNAME, true));
         assert!(err.message.contains("*.lambda.test"), "{}", err.message);
+    }
+
+    /// A DNS answer of IPv4 written as IPv6, for the names the tests use.
+    fn mapped_answers(host: String) -> crate::network::resolve::Answer {
+        Box::pin(async move {
+            let ips: &[&str] = match host.as_str() {
+                "mapped.dns.test" => &["::ffff:127.0.0.1"],
+                "hex.dns.test" => &["::ffff:7f00:1", "::ffff:7f00:2"],
+                _ => &["10.9.9.9"],
+            };
+            Ok(ips.iter().map(|s| s.parse().unwrap()).collect())
+        })
+    }
+
+    #[tokio::test]
+    async fn ipv4_written_as_ipv6_is_refused_however_it_comes() {
+        let policy: NetworkPolicy = serde_json::from_str(
+            r#"{"blacklistIPs":["127.0.0.0/8"],"hosts":{"mapped.test":"::ffff:127.0.0.1","hex.test":"::ffff:7f00:1"}}"#,
+        )
+        .unwrap();
+        let routes = Routes {
+            parsed: policy.parse().unwrap(),
+            resolver: Resolver::with_lookup(policy.dns.clone(), mapped_answers),
+            proxies: Proxies::default(),
+        };
+        let d = Dialer::new(Arc::new(routes), None);
+        for host in [
+            "::ffff:127.0.0.1",
+            "::ffff:7f00:1",
+            "::127.0.0.1",
+            "mapped.test",
+            "hex.test",
+            "mapped.dns.test",
+            "hex.dns.test",
+        ] {
+            let err = d.address(host, 9).await.unwrap_err();
+            assert_eq!(
+                (err.name, err.code, err.by_policy),
+                ("DNSError", k6_code::BLACKLISTED_IP, true),
+                "{host}: {}",
+                err.message
+            );
+            assert!(err.message.contains("127.0.0.0/8"), "{}", err.message);
+        }
+        // The Uri form, brackets and all, as the pools dial it.
+        let uri: Uri = "http://[::ffff:7f00:1]:9/".parse().unwrap();
+        let err = d.clone().connect(uri).await.err().unwrap();
+        let refused = err.downcast_ref::<DialError>().unwrap();
+        assert_eq!(refused.code, k6_code::BLACKLISTED_IP);
+    }
+
+    #[tokio::test]
+    async fn ipv4_written_as_ipv6_is_dialled_as_ipv4() {
+        let d = dialer(r#"{"hosts":{"mapped.test":"::ffff:127.0.0.3"}}"#);
+        assert_eq!(
+            d.address("::ffff:127.0.0.9", 1).await.unwrap(),
+            "127.0.0.9:1".parse().unwrap()
+        );
+        assert_eq!(
+            d.address("mapped.test", 2).await.unwrap(),
+            "127.0.0.3:2".parse().unwrap()
+        );
+    }
+
+    #[tokio::test]
+    async fn a_mapped_endpoint_is_reached_from_an_ipv4_local_ip() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        for local in ["127.0.0.2", "::ffff:127.0.0.2"] {
+            let d = dialer(&format!(r#"{{"localIP":"{local}"}}"#));
+            let uri: Uri = format!("http://[::ffff:127.0.0.1]:{port}/")
+                .parse()
+                .unwrap();
+            let conn = d.connect(uri).await.unwrap();
+            let (_, peer) = listener.accept().await.unwrap();
+            assert_eq!(peer.ip().to_string(), "127.0.0.2", "localIP {local}");
+            drop(conn);
+        }
     }
 
     #[tokio::test]

@@ -1,17 +1,26 @@
 //! Host names to addresses as k6 resolves them for `k6/http`: the system
 //! resolver's answer is kept for `dns.ttl`, filtered by `dns.policy`, and
 //! one address is picked per connection by `dns.select`.
+//!
+//! The names are the test's input (every function URL has a host of its
+//! own), so what is kept per name is bounded: [`KEPT_NAMES`] answers and
+//! round-robin turns, the least recently used forgotten first. A name
+//! forgotten before its TTL is looked up again, and its turn starts over.
 
 use std::collections::HashMap;
+use std::future::Future;
 use std::net::IpAddr;
+use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use tokio::sync::OnceCell;
 
 use super::DialError;
+use crate::config::address;
 use crate::config::network::{DnsOptions, DnsSelect};
 use crate::error::k6_code;
+use crate::keyed::Bounded;
 
 struct Cached {
     ips: Vec<IpAddr>,
@@ -20,25 +29,40 @@ struct Cached {
 
 type Lookup = Arc<OnceCell<Result<Vec<IpAddr>, DialError>>>;
 
+/// The addresses a lookup will answer.
+pub(crate) type Answer = Pin<Box<dyn Future<Output = Result<Vec<IpAddr>, DialError>> + Send>>;
+
+/// Where answers come from: the system resolver; the tests give a table.
+type LookupFn = fn(String) -> Answer;
+
+/// How many names a resolver keeps an answer and a turn for.
+pub const KEPT_NAMES: usize = 1024;
+
 pub struct Resolver {
     options: DnsOptions,
-    cache: Mutex<HashMap<String, Cached>>,
+    cache: Mutex<Bounded<String, Cached>>,
     /// Lookups under way: a thousand VUs opening their first connection
     /// to one name wait for one lookup, not a thousand.
     pending: Mutex<HashMap<String, Lookup>>,
-    round_robin: Mutex<HashMap<String, usize>>,
+    round_robin: Mutex<Bounded<String, usize>>,
     /// System lookups made (the single-flight test reads it).
     lookups: std::sync::atomic::AtomicUsize,
+    system: LookupFn,
 }
 
 impl Resolver {
     pub fn new(options: DnsOptions) -> Self {
+        Self::with_lookup(options, system_lookup)
+    }
+
+    pub(crate) fn with_lookup(options: DnsOptions, system: LookupFn) -> Self {
         Self {
             options,
-            cache: Mutex::new(HashMap::new()),
+            cache: Mutex::new(Bounded::new(KEPT_NAMES)),
             pending: Mutex::new(HashMap::new()),
-            round_robin: Mutex::new(HashMap::new()),
+            round_robin: Mutex::new(Bounded::new(KEPT_NAMES)),
             lookups: std::sync::atomic::AtomicUsize::new(0),
+            system,
         }
     }
 
@@ -76,7 +100,8 @@ impl Resolver {
             .get_or_init(|| async {
                 self.lookups
                     .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                let ips = self.options.policy.apply(&lookup(host).await?);
+                let answer = distinct((self.system)(host.to_owned()).await?);
+                let ips = self.options.policy.apply(&answer);
                 if !self.options.ttl().is_zero() {
                     lock(&self.cache).insert(
                         host.to_owned(),
@@ -98,8 +123,8 @@ impl Resolver {
     }
 
     fn cached(&self, host: &str) -> Option<Vec<IpAddr>> {
-        let cache = lock(&self.cache);
-        let entry = cache.get(host)?;
+        let mut cache = lock(&self.cache);
+        let entry = cache.get_mut(host)?;
         (entry.at.elapsed() < self.options.ttl()).then(|| entry.ips.clone())
     }
 
@@ -112,7 +137,10 @@ impl Resolver {
             DnsSelect::Random => fastrand::usize(..ips.len()),
             DnsSelect::RoundRobin => {
                 let mut turns = lock(&self.round_robin);
-                let turn = turns.entry(host.to_owned()).or_insert(0);
+                let turn = match turns.get_mut(host) {
+                    Some(turn) => turn,
+                    None => turns.insert(host.to_owned(), 0),
+                };
                 let index = *turn % ips.len();
                 *turn = turn.wrapping_add(1);
                 index
@@ -126,8 +154,12 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(|p| p.into_inner())
 }
 
+fn system_lookup(host: String) -> Answer {
+    Box::pin(async move { lookup(&host).await })
+}
+
 /// The system resolver (getaddrinfo, on tokio's blocking pool): the
-/// addresses in its order, each once.
+/// addresses in its order (`distinct` then keeps each once).
 async fn lookup(host: &str) -> Result<Vec<IpAddr>, DialError> {
     let found = tokio::net::lookup_host((host, 0)).await.map_err(|e| {
         DialError::dns(
@@ -135,13 +167,19 @@ async fn lookup(host: &str) -> Result<Vec<IpAddr>, DialError> {
             format!("lookup {host}: no such host: {e}"),
         )
     })?;
+    Ok(found.map(|addr| addr.ip()).collect())
+}
+
+/// The addresses of an answer, canonical (an IPv4-mapped answer is IPv4 to
+/// `dns.policy` and to `blacklistIPs`, as in k6), each once, in order.
+fn distinct(answer: impl IntoIterator<Item = IpAddr>) -> Vec<IpAddr> {
     let mut ips: Vec<IpAddr> = Vec::new();
-    for addr in found {
-        if !ips.contains(&addr.ip()) {
-            ips.push(addr.ip());
+    for ip in answer.into_iter().map(address::canonical) {
+        if !ips.contains(&ip) {
+            ips.push(ip);
         }
     }
-    Ok(ips)
+    ips
 }
 
 #[cfg(test)]
@@ -218,6 +256,68 @@ mod tests {
         );
         assert_eq!(r.lookups.load(std::sync::atomic::Ordering::Relaxed), 1);
         assert_eq!(lock(&r.cache).len(), 1);
+    }
+
+    fn answers(host: String) -> Answer {
+        Box::pin(async move {
+            let ips: &[&str] = match host.as_str() {
+                "mapped.test" => &["::ffff:10.0.0.1", "::1"],
+                _ => &["10.0.0.1", "10.0.0.2"],
+            };
+            Ok(ips.iter().map(|s| s.parse().unwrap()).collect())
+        })
+    }
+
+    #[tokio::test]
+    async fn names_kept_are_bounded() {
+        // Five rounds of 1,000 names never seen before (function URLs
+        // each have a host of their own), kept for a minute, in turn.
+        let r = Resolver::with_lookup(
+            DnsOptions {
+                ttl_ms: 60_000,
+                select: DnsSelect::RoundRobin,
+                policy: DnsPolicy::PreferIpv4,
+            },
+            answers,
+        );
+        let mut sizes = Vec::new();
+        for round in 0..5 {
+            for i in 0..1000 {
+                r.resolve(&format!("fn-{round}-{i}.test")).await.unwrap();
+            }
+            sizes.push((lock(&r.cache).len(), lock(&r.round_robin).len()));
+        }
+        println!("(cached answers, turns) after each round of 1,000 new names: {sizes:?}");
+        assert!(
+            sizes
+                .iter()
+                .all(|&(c, t)| c <= KEPT_NAMES && t <= KEPT_NAMES),
+            "{sizes:?}"
+        );
+        assert_eq!(sizes[3], sizes[4], "flat once full: {sizes:?}");
+        // The names used last are still cached: no new lookup.
+        let looked_up = r.lookups.load(std::sync::atomic::Ordering::Relaxed);
+        r.resolve("fn-4-999.test").await.unwrap();
+        assert_eq!(
+            r.lookups.load(std::sync::atomic::Ordering::Relaxed),
+            looked_up
+        );
+    }
+
+    #[tokio::test]
+    async fn mapped_answers_are_ipv4_to_the_dns_policy() {
+        let only_v4 = Resolver::with_lookup(
+            DnsOptions {
+                ttl_ms: 0,
+                select: DnsSelect::First,
+                policy: DnsPolicy::OnlyIpv4,
+            },
+            answers,
+        );
+        assert_eq!(
+            only_v4.resolve("mapped.test").await.unwrap(),
+            ips(&["10.0.0.1"])[0]
+        );
     }
 
     #[tokio::test]

@@ -29,6 +29,7 @@ use std::time::Duration;
 
 use aws_config::SdkConfig;
 
+use crate::client::Loaded;
 use crate::config::ClientConfig;
 use crate::error::InvokeError;
 use crate::metering::{MeteredBody, Traffic};
@@ -36,7 +37,7 @@ use crate::request::InvokeRequest;
 use crate::response::InvocationResponse;
 
 pub use credentials::CredentialSource;
-pub use url::UrlSender;
+pub use url::{RegionSigners, UrlSender};
 
 use crate::error::{classify_network, error_chain, find_source};
 use crate::network::pools::SendError;
@@ -65,12 +66,10 @@ impl std::fmt::Debug for Transport {
 impl Transport {
     /// Resolves what the SDK would resolve per call, once: the endpoint
     /// (the script's, `AWS_ENDPOINT_URL_LAMBDA`, `AWS_ENDPOINT_URL`, or the
-    /// region's) and the credentials (static keys, or the chain, cached).
-    pub fn new(
-        config: &ClientConfig,
-        region: &str,
-        sdk_config: &SdkConfig,
-    ) -> Result<Self, InvokeError> {
+    /// region's); the credentials (static keys, or the chain, cached) are
+    /// the account's, shared by its clients.
+    pub fn new(config: &ClientConfig, account: &Loaded) -> Result<Self, InvokeError> {
+        let (region, sdk_config) = (account.region.as_str(), &account.sdk_config);
         let url = match config
             .endpoint_url()
             .or_else(|| std::env::var("AWS_ENDPOINT_URL_LAMBDA").ok())
@@ -88,7 +87,7 @@ impl Transport {
             endpoint,
             region: region.to_owned(),
             signer: sigv4::Signer::new("lambda", region),
-            credentials: CredentialSource::new(config, sdk_config),
+            credentials: account.credentials.clone(),
             max_attempts: config.max_attempts(),
             timeout: config.timeout(),
         })

@@ -8,7 +8,9 @@
 // with the proxy variables set on that k6 process only).
 //
 // Every step runs on a new client per transport (so its connections are
-// new), invokes `record` with a payload of its own (or `whoami`), and
+// new), invokes `record` with a payload of its own (or `whoami`), or, for
+// a step with `calls`, each entry point it names (invoke, invokeUrl,
+// invokeWithResponseStream), and
 // checks how the promise settled and what tests/lambdaserver saw: the
 // payload's count, invocations, TLS handshakes begun, the proxy's tunnels,
 // forwarded requests and 407s (deltas of /_test/stats around the step, so
@@ -68,10 +70,26 @@ function networkError(name, codeText, codeOk, message) {
   if (message) p[`message matches ${message}`] = (e) => message.test(e.message);
   return p;
 }
+// A configuration the client refuses before sending.
+const configError = (message) => ({
+  'rejects: instanceof InvalidAWSConfigError': (e) => isA(e, 'InvalidAWSConfigError') && e.name === 'InvalidAWSConfigError',
+  [`message matches ${message}`]: (e) => message.test(e.message),
+});
 const dnsError = (codes, message) => networkError('DNSError', codes.join(' or '), (c) => codes.includes(c), message);
 const tlsErrorRange = () => networkError('TLSError', '13xx', (c) => c >= 1300 && c < 1400);
 // A DNS failure for a name nobody resolves (lambda.test outside the proxy).
 const UNRESOLVED = [1100, 1101];
+
+// The entry points a step may call (`calls`; `invoke` when not named):
+// the policy holds for each, as each dials through the same network.
+const CALLS = {
+  invoke: (client, step, payload) => client.invoke(step.fn || 'record', payload),
+  invokeUrl: (client, step, payload) =>
+    client.invokeUrl(`${step.endpoint}/lambda-url/url-echo/`, { method: 'POST', body: payload }),
+  invokeWithResponseStream: (client) => client.invokeWithResponseStream('stream-chunks', '{"count":1}'),
+};
+const EVERY_CALL = Object.keys(CALLS);
+const callsOf = (step) => step.calls || ['invoke'];
 
 // Predicates on a resolution: 200 and the payload sent back.
 const echoed = { 'resolves: 200, the payload echoed': (r, payload) => r.statusCode === 200 && r.payload === payload };
@@ -99,19 +117,38 @@ const httpErrorText = (text) => ({
 
 // What the server counts for a step, as deltas of /_test/stats: a number
 // (exactly) or '>=1'. Not named: 0. `recorded` is the step's payload.
-const SERVER_KEYS = ['recorded', 'invocations', 'tlsHellos', 'proxyConnects', 'proxyForwards', 'proxyAuthFailures'];
+const SERVER_KEYS = ['recorded', 'invocations', 'urlRequests', 'tlsHellos', 'proxyConnects', 'proxyForwards', 'proxyAuthFailures'];
 // Reached the server over plain HTTP, not proxied.
 const SENT = { recorded: 1, invocations: 1 };
 const SENT_TLS = { recorded: 1, invocations: 1, tlsHellos: '>=1' };
 // The invocation never left: nothing at all.
 const NOTHING = {};
 
+// For each [name, endpoint, {noHttp}] (k6 refuses `::` in a check's
+// name: names say "IPv4-mapped", not the address): every entry point refused with
+// 1110 (blacklisted), then k6/http's POST to the same URL refused alike
+// (the reference), unless noHttp.
+function mappedSteps(endpoints) {
+  const steps = [];
+  for (const [name, endpoint, { noHttp } = {}] of endpoints) {
+    steps.push({ name, endpoint, calls: EVERY_CALL, rejects: dnsError([1110], /blacklisted/) });
+    if (!noHttp) {
+      steps.push({
+        name: `k6/http POST, ${name}`,
+        post: `${endpoint}/2015-03-31/functions/record/invocations`,
+        expect: httpError([1110]),
+      });
+    }
+  }
+  return steps;
+}
+
 // The cases: k6 options, the steps, and whether k6/http can read the
 // server's stats under those options (not when all of loopback is
 // blacklisted: run_network_policy.sh then checks the server saw nothing).
-// A step is `{ name, endpoint, fn?, resolves | rejects, server }` (a
-// LambdaClient invocation, per transport) or `{ name, get, expect, server }`
-// (a k6/http GET, once).
+// A step is `{ name, endpoint, fn?, calls?, resolves | rejects, server }`
+// (a LambdaClient call per entry point in `calls`, per transport) or
+// `{ name, get | post, expect, server }` (a k6/http GET or POST, once).
 const CASES = {
   // 1. blacklistIPs: refused before any connection, by address, after
   // name resolution (/etc/hosts, k6's hosts) too. k6/http is blocked
@@ -130,12 +167,49 @@ const CASES = {
       { name: 'k6/http, localhost', get: `http://localhost:${P}/_test/stats`, expect: httpError([1110]) },
     ],
   },
-  // ... and a range that does not hold the endpoint leaves it alone.
+  // An IPv4 address written as IPv6 is that IPv4 address: mapped
+  // (::ffff:127.0.0.1, dotted or in hex), through a hosts entry, and
+  // IPv4-compatible (::127.0.0.1, which k6/http does not map: stricter
+  // here). Every entry point is refused, and k6/http's POST to the same
+  // URL too.
+  'blacklist-mapped': {
+    options: {
+      blacklistIPs: ['127.0.0.0/8'],
+      hosts: { 'mapped.lambda.test': '::ffff:127.0.0.1', 'hex.lambda.test': '::ffff:7f00:1' },
+    },
+    statsUnreachable: true,
+    thresholds: { lambda_invocations: ['count==0'] },
+    steps: mappedSteps([
+      ['IPv4-mapped, dotted', `http://[::ffff:127.0.0.1]:${P}`],
+      ['IPv4-mapped, hex', `http://[::ffff:7f00:1]:${P}`],
+      ['a hosts entry to IPv4-mapped, dotted', `http://mapped.lambda.test:${P}`],
+      ['a hosts entry to IPv4-mapped, hex', `http://hex.lambda.test:${P}`],
+      ['IPv4-compatible', `http://[::7f00:1]:${P}`, { noHttp: true }],
+    ]),
+  },
+  // The system resolver's answer (getaddrinfo): run_network_policy.sh runs
+  // this case with an /etc/hosts of its own, where these names have a
+  // mapped address only.
+  'blacklist-mapped-dns': {
+    options: { blacklistIPs: ['127.0.0.0/8'] },
+    statsUnreachable: true,
+    thresholds: { lambda_invocations: ['count==0'] },
+    steps: mappedSteps([
+      ['a DNS answer IPv4-mapped, dotted', `http://mapped-dns.lambda.test:${P}`],
+      ['a DNS answer IPv4-mapped, hex', `http://hex-dns.lambda.test:${P}`],
+    ]),
+  },
+  // ... and a range that does not hold the endpoint leaves it alone, in
+  // whatever form its address is written.
   'blacklist-other': {
-    options: { blacklistIPs: ['10.0.0.0/8'] },
+    options: { blacklistIPs: ['10.0.0.0/8'], hosts: { 'mapped.lambda.test': '::ffff:127.0.0.1' } },
     steps: [
       { name: 'loopback, outside 10.0.0.0/8', endpoint: PLAIN, resolves: echoed, server: SENT },
       { name: 'localhost, outside 10.0.0.0/8', endpoint: `http://localhost:${P}`, resolves: echoed, server: SENT },
+      { name: 'IPv4-mapped, dotted', endpoint: `http://[::ffff:127.0.0.1]:${P}`, resolves: echoed, server: SENT },
+      { name: 'IPv4-mapped, hex', endpoint: `http://[::ffff:7f00:1]:${P}`, resolves: echoed, server: SENT },
+      { name: 'a hosts entry to IPv4-mapped', endpoint: `http://mapped.lambda.test:${P}`, resolves: echoed, server: SENT },
+      { name: 'k6/http, IPv4-mapped', get: `http://[::ffff:127.0.0.1]:${P}/_test/stats`, expect: httpOk },
     ],
   },
   // 2. blockHostnames: refused before resolution; other names and IP
@@ -260,6 +334,16 @@ const CASES = {
         name: 'k6/http, from 127.0.0.2', get: `${PLAIN}/_test/whoami`,
         expect: { 'k6/http: from 127.0.0.2': (res) => res.status === 200 && res.json().remoteAddr.startsWith('127.0.0.2:') },
       },
+      // An IPv4 address written as IPv6 is dialled as IPv4, from the
+      // VU's IPv4 address.
+      {
+        name: 'from 127.0.0.2 to IPv4-mapped 127.0.0.1', endpoint: `http://[::ffff:127.0.0.1]:${P}`, fn: 'whoami',
+        resolves: peer('remoteAddr 127.0.0.2:*', (p) => p.remoteAddr.startsWith('127.0.0.2:')), server: { invocations: 1 },
+      },
+      {
+        name: 'k6/http, from 127.0.0.2 to IPv4-mapped 127.0.0.1', get: `http://[::ffff:127.0.0.1]:${P}/_test/whoami`,
+        expect: { 'k6/http: from 127.0.0.2': (res) => res.status === 200 && res.json().remoteAddr.startsWith('127.0.0.2:') },
+      },
     ],
   },
   // 8. Proxies from the environment. HTTP_PROXY=http://user:pass@127.0.0.1:PP
@@ -278,6 +362,12 @@ const CASES = {
       },
       { name: '127.0.0.1 is never proxied', endpoint: PLAIN, resolves: echoed, server: SENT },
       { name: 'localhost is never proxied', endpoint: `http://localhost:${P}`, resolves: echoed, server: SENT },
+      // Loopback written as IPv6 is loopback (Go's IsLoopback says so too).
+      {
+        name: 'IPv4-mapped 127.0.0.1 is never proxied', endpoint: `http://[::ffff:127.0.0.1]:${P}`,
+        resolves: echoed, server: SENT,
+      },
+      { name: 'k6/http, IPv4-mapped 127.0.0.1', get: `http://[::ffff:127.0.0.1]:${P}/_test/stats`, expect: httpOk },
     ],
   },
   // https_proxy=http://user:pass@127.0.0.1:PP (lower case): CONNECT, then
@@ -320,6 +410,22 @@ const CASES = {
       },
     ],
   },
+  // HTTPS_PROXY=socks5://127.0.0.1:9: only http:// proxies are supported.
+  // Every invocation is refused before anything is sent, whatever its
+  // endpoint (the variable is read for all), saying what is supported.
+  'proxy-unsupported': {
+    options: { insecureSkipTLSVerify: true },
+    steps: [
+      {
+        name: 'https://, a socks5:// HTTPS_PROXY', endpoint: TLS,
+        rejects: configError(/socks5:\/\/ proxies are not supported, only http:\/\/ proxies/), server: NOTHING,
+      },
+      {
+        name: 'http:// too', endpoint: PLAIN,
+        rejects: configError(/unset HTTPS_PROXY/), server: NOTHING,
+      },
+    ],
+  },
   // HTTPS_PROXY with the wrong password: the proxy answers CONNECT with
   // 407, nothing reaches the server; an unproxied endpoint still works.
   'proxy-auth-refused': {
@@ -351,9 +457,11 @@ const reachable = !C.statsUnreachable;
 
 const predicatesOf = (step) => step.expect || step.resolves || step.rejects;
 const serverChecks = reachable ? SERVER_KEYS.length : 0;
+const isHttpStep = (step) => step.get !== undefined || step.post !== undefined;
 const checksPerStep = (step) =>
-  (step.get ? 1 : TRANSPORTS.length) * (Object.keys(predicatesOf(step)).length + serverChecks) +
-  (step.sameAcrossTransports ? 1 : 0);
+  (isHttpStep(step) ? 1 : TRANSPORTS.length * callsOf(step).length) *
+    (Object.keys(predicatesOf(step)).length + serverChecks) +
+  (step.sameAcrossTransports ? callsOf(step).length : 0);
 const CHECKS = C.steps.reduce((n, s) => n + checksPerStep(s), 0);
 
 export const options = {
@@ -390,15 +498,15 @@ function checkServer(label, before, payload, want = {}) {
 
 const describeError = (e) => `${e.name} ${JSON.stringify(e.code)}: ${e.message}`;
 
-async function invokeStep(step, transport) {
-  const label = `${CASE} [${transport}] ${step.name}`;
-  const payload = JSON.stringify({ case: CASE, step: step.name, transport });
+async function invokeStep(step, call, transport) {
+  const label = `${CASE} [${transport}]${call === 'invoke' ? '' : ` ${call}`} ${step.name}`;
+  const payload = JSON.stringify({ case: CASE, step: step.name, call, transport });
   const client = new LambdaClient(
     new AWSConfig({ region: 'us-east-1', endpoint: step.endpoint, ...TEST_KEYS }),
     { transport, maxAttempts: 1, timeout: CLIENT_TIMEOUT_MS },
   );
   const before = reachable ? stats() : null;
-  const { value, error } = await outcomeOf(client.invoke(step.fn || 'record', payload));
+  const { value, error } = await outcomeOf(CALLS[call](client, step, payload));
   const named = {};
   for (const [name, predicate] of Object.entries(step.resolves || step.rejects)) {
     named[`${label}: ${name}`] = step.resolves
@@ -416,19 +524,23 @@ async function invokeStep(step, transport) {
 }
 
 // The transports reject alike: the same name and code.
-function checkSame(step, errors) {
+function checkSame(step, call, errors) {
+  const label = `${CASE}${call === 'invoke' ? '' : ` ${call}`} ${step.name}`;
   const seen = TRANSPORTS.map((t) => `${t}: ${errors[t] ? `${errors[t].name} ${errors[t].code}` : 'resolved'}`).join(', ');
   const first = errors[TRANSPORTS[0]];
   const same = TRANSPORTS.every((t) => errors[t] && first && errors[t].name === first.name && errors[t].code === first.code);
-  if (!verify(errors, { [`${CASE} ${step.name}: the same error name and code on every transport`]: () => same })) {
-    console.error(`${CASE} ${step.name}: ${seen}`);
+  if (!verify(errors, { [`${label}: the same error name and code on every transport`]: () => same })) {
+    console.error(`${label}: ${seen}`);
   }
 }
 
-function getStep(step) {
+// A k6/http request: `get: url`, or `post: url` (a body of `{}`, as an
+// invocation would send).
+function httpStep(step) {
   const label = `${CASE} [k6/http] ${step.name}`;
   const before = reachable ? stats() : null;
-  const res = http.get(step.get, { tags: { name: step.name } });
+  const params = { tags: { name: step.name } };
+  const res = step.post !== undefined ? http.post(step.post, '{}', params) : http.get(step.get, params);
   const named = {};
   for (const [name, predicate] of Object.entries(step.expect)) named[`${label}: ${name}`] = () => predicate(res);
   const seen = `status ${res.status}, error_code ${res.error_code}, error ${JSON.stringify(res.error)}`;
@@ -439,12 +551,14 @@ function getStep(step) {
 
 export default async function () {
   for (const step of C.steps) {
-    if (step.get) {
-      getStep(step);
-    } else {
+    if (isHttpStep(step)) {
+      httpStep(step);
+      continue;
+    }
+    for (const call of callsOf(step)) {
       const errors = {};
-      for (const transport of TRANSPORTS) errors[transport] = await invokeStep(step, transport);
-      if (step.sameAcrossTransports) checkSame(step, errors);
+      for (const transport of TRANSPORTS) errors[transport] = await invokeStep(step, call, transport);
+      if (step.sameAcrossTransports) checkSame(step, call, errors);
     }
   }
 }

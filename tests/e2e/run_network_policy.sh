@@ -11,6 +11,11 @@
 # blacklistIPs 127.0.0.0/8, k6/http cannot read the server's stats, so this
 # script checks that the server saw nothing at all during that run.
 #
+# blacklist-mapped-dns needs names the system resolver answers with an
+# IPv4-mapped IPv6 address: k6 runs in a mount namespace of its own
+# (unshare) where /etc/hosts is a copy with those names added, so
+# getaddrinfo (the extension's) and Go's resolver (k6/http's) both see them.
+#
 # Environment: K6 (default build/k6).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -34,17 +39,31 @@ proxy="127.0.0.1:$(cat "$work/proxy-port")"
 server_counts() {
   curl -sf --noproxy '*' "$url/_test/stats" | python3 -c 'import json, sys
 s = json.load(sys.stdin)
-print(" ".join(f"{k}={s[k]}" for k in ("invocations", "tlsHellos", "proxyConnects", "proxyForwards", "proxyAuthFailures")))'
+print(" ".join(f"{k}={s[k]}" for k in ("invocations", "urlRequests", "tlsHellos", "proxyConnects", "proxyForwards", "proxyAuthFailures")))'
 }
+
+# The system's /etc/hosts, plus names that have an IPv4-mapped address only.
+mapped_hosts=$work/hosts
+{
+  cat /etc/hosts
+  echo '::ffff:127.0.0.1 mapped-dns.lambda.test'
+  echo '::ffff:7f00:1 hex-dns.lambda.test'
+} >"$mapped_hosts"
+unshare --user --map-root-user --mount true ||
+  die "unshare (user and mount namespaces) is needed for blacklist-mapped-dns"
 
 passed=()
 failed=()
 # run_case CASE [VAR=VALUE...] [-- k6 flags...]: one k6 run, with no proxy
 # variable but those given. With UNTOUCHED=1, the server must count nothing
-# during the run.
+# during the run. With HOSTS_FILE, k6 sees that file as /etc/hosts.
 run_case() {
-  local name=$1 vars=() flags=() before after status=0
+  local name=$1 vars=() flags=() before after status=0 runner=()
   shift
+  if [ -n "${HOSTS_FILE:-}" ]; then
+    # shellcheck disable=SC2016 # expanded by that sh
+    runner=(unshare --user --map-root-user --mount sh -c 'mount --bind "$0" /etc/hosts && exec "$@"' "$HOSTS_FILE")
+  fi
   while [ $# -gt 0 ] && [ "$1" != -- ]; do
     vars+=("$1")
     shift
@@ -53,7 +72,7 @@ run_case() {
   flags=("$@")
   log "network policy: $name ${vars[*]} ${flags[*]}"
   before=$(server_counts)
-  env -u HTTP_PROXY -u http_proxy -u HTTPS_PROXY -u https_proxy -u NO_PROXY -u no_proxy \
+  "${runner[@]}" env -u HTTP_PROXY -u http_proxy -u HTTPS_PROXY -u https_proxy -u NO_PROXY -u no_proxy \
     -u ALL_PROXY -u all_proxy -u REQUEST_METHOD "${vars[@]}" \
     "$K6" run --quiet --no-usage-report --address '' "${flags[@]}" -e CASE="$name" \
     -e LAMBDA_ENDPOINT="$url" -e LAMBDA_TLS_ENDPOINT="$tls_url" -e LAMBDA_TLS12_ENDPOINT="$tls12_url" \
@@ -74,6 +93,8 @@ run_case() {
 }
 
 UNTOUCHED=1 run_case blacklist
+UNTOUCHED=1 run_case blacklist-mapped
+UNTOUCHED=1 HOSTS_FILE=$mapped_hosts run_case blacklist-mapped-dns
 run_case blacklist-other
 run_case block
 run_case hosts
@@ -89,6 +110,7 @@ run_case proxy-http HTTP_PROXY="http://user:pass@$proxy"
 run_case proxy-https https_proxy="http://user:pass@$proxy"
 run_case proxy-no-proxy HTTP_PROXY="http://user:pass@$proxy" NO_PROXY=lambda.test
 run_case proxy-auth-refused HTTPS_PROXY="http://user:wrong@$proxy"
+run_case proxy-unsupported HTTPS_PROXY=socks5://127.0.0.1:9
 
 echo "network policy: ${#passed[@]} passed${passed[*]:+ (${passed[*]})}, ${#failed[@]} failed${failed[*]:+ (${failed[*]})}"
 [ "${#failed[@]}" -eq 0 ]

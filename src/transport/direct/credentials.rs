@@ -31,6 +31,9 @@ const EXPIRY_MARGIN: Duration = Duration::from_secs(10);
 /// How long a failed refresh is reported without asking again.
 const FAILURE_BACKOFF: Duration = Duration::from_secs(5);
 
+/// Cloned, a chain source is the same cache (the clients of one account
+/// share it).
+#[derive(Clone)]
 pub enum CredentialSource {
     Static(Identity),
     Chain(Arc<Chain>),

@@ -112,6 +112,7 @@ impl Signer {
         }
     }
 
+    #[cfg(test)]
     pub fn region(&self) -> &str {
         &self.region
     }

@@ -10,7 +10,6 @@
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
-use aws_config::SdkConfig;
 use aws_smithy_runtime_api::client::identity::Identity;
 use http::header::{HeaderValue, AUTHORIZATION, CONTENT_LENGTH, HOST, USER_AGENT};
 use http::Method;
@@ -19,13 +18,21 @@ use super::request::{head_len, signing_key, Signed};
 use super::sigv4::{self, Signer};
 use super::stream::with_retries;
 use super::{send, CredentialSource};
+use crate::client::Loaded;
 use crate::config::ClientConfig;
 use crate::error::InvokeError;
+use crate::keyed::Bounded;
 use crate::metering::{MeteredBody, Traffic};
 use crate::network::Network;
 use crate::stream::{read, Progress, UrlResponse, ValidUrlRequest};
 
 const USER_AGENT_VALUE: &str = concat!("xk6-lambda/", env!("CARGO_PKG_VERSION"));
+
+/// How many regions other than the client's keep a signer. A URL's host
+/// names its region, whatever text that is, so the signers are bounded;
+/// AWS has fewer regions than this, so a real test never loses one (and a
+/// signer forgotten is made again: it costs one key derivation).
+pub const KEPT_REGIONS: usize = 64;
 
 pub struct UrlSender {
     network: Arc<Network>,
@@ -33,9 +40,9 @@ pub struct UrlSender {
     /// SigV4 for the service `lambda` in the client's region, the
     /// direct transport's own (`sigv4.rs`), as Invoke's.
     signer: Signer,
-    /// The signers of the other regions function URLs named, made once
-    /// each (a signer keeps its day's key: most requests derive none).
-    other_regions: Mutex<Vec<Arc<Signer>>>,
+    /// The signers of the other regions function URLs named, shared by
+    /// the account's clients.
+    other_regions: Arc<RegionSigners>,
     credentials: CredentialSource,
     max_attempts: u32,
     timeout: Duration,
@@ -49,18 +56,40 @@ impl std::fmt::Debug for UrlSender {
     }
 }
 
+/// Signers of regions other than a client's, made once each (a signer
+/// keeps its day's key: most requests derive none), at most
+/// [`KEPT_REGIONS`].
+pub struct RegionSigners(Mutex<Bounded<String, Arc<Signer>>>);
+
+impl Default for RegionSigners {
+    fn default() -> Self {
+        Self(Mutex::new(Bounded::new(KEPT_REGIONS)))
+    }
+}
+
+impl RegionSigners {
+    /// The signer of `region`: a function URL's signature must name the
+    /// region of its host, whatever the client's.
+    fn get(&self, region: &str) -> Arc<Signer> {
+        let mut signers = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(signer) = signers.get_mut(region) {
+            return Arc::clone(signer);
+        }
+        let signer = Arc::new(Signer::new("lambda", region));
+        signers.insert(region.to_owned(), Arc::clone(&signer));
+        signer
+    }
+}
+
 impl UrlSender {
-    pub fn new(
-        config: &ClientConfig,
-        region: &str,
-        sdk_config: &SdkConfig,
-    ) -> Result<Self, InvokeError> {
+    pub fn new(config: &ClientConfig, account: &Loaded) -> Result<Self, InvokeError> {
+        let region = account.region.as_str();
         Ok(Self {
             network: Network::shared(&config.network()).map_err(InvokeError::from)?,
             region: region.to_owned(),
             signer: Signer::new("lambda", region),
-            other_regions: Mutex::default(),
-            credentials: CredentialSource::new(config, sdk_config),
+            other_regions: Arc::clone(&account.url_signers),
+            credentials: account.credentials.clone(),
             max_attempts: config.max_attempts(),
             timeout: config.timeout(),
         })
@@ -87,7 +116,7 @@ impl UrlSender {
         let identity = self.credentials.identity().await?;
         let signed = match request.url_region() {
             Some(region) if region != self.region => {
-                let signer = self.signer_for(region);
+                let signer = self.other_regions.get(region);
                 build(&signer, &identity, request, SystemTime::now())?
             }
             _ => build(&self.signer, &identity, request, SystemTime::now())?,
@@ -106,20 +135,6 @@ impl UrlSender {
             traffic.add_sent(head_len);
         }
         read::url_body(answer, traffic, progress).await
-    }
-}
-
-impl UrlSender {
-    /// The signer of a region other than the client's: a function URL's
-    /// signature must name the region of its host, whatever the client's.
-    fn signer_for(&self, region: &str) -> Arc<Signer> {
-        let mut signers = self.other_regions.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(signer) = signers.iter().find(|s| s.region() == region) {
-            return Arc::clone(signer);
-        }
-        let signer = Arc::new(Signer::new("lambda", region));
-        signers.push(Arc::clone(&signer));
-        signer
     }
 }
 
@@ -217,6 +232,24 @@ mod tests {
     use crate::transport::direct::sigv4_reference;
     use aws_credential_types::Credentials;
     use std::time::{Duration, UNIX_EPOCH};
+
+    #[test]
+    fn region_signers_are_bounded() {
+        // Five rounds of 1,000 region labels never seen before: a URL's
+        // host names its region, whatever text that is.
+        let signers = RegionSigners::default();
+        let mut sizes = Vec::new();
+        for round in 0..5 {
+            for i in 0..1000 {
+                let region = format!("r{round}-{i}");
+                assert_eq!(signers.get(&region).region(), region);
+            }
+            sizes.push(signers.0.lock().unwrap().len());
+        }
+        println!("region signers after each round of 1,000 new labels: {sizes:?}");
+        assert!(sizes.iter().all(|&n| n <= KEPT_REGIONS), "{sizes:?}");
+        assert_eq!(sizes[3], sizes[4], "flat once full: {sizes:?}");
+    }
 
     fn identity(token: Option<&str>) -> Identity {
         Identity::from(Credentials::new(
