@@ -126,7 +126,7 @@ write_refused_infos() {
   shift
   mkdir -p "$out"
   for moddir in "$@"; do
-    (cd "$moddir" && GOFLAGS=-mod=mod go list -m -e -json all)
+    (cd "$moddir" && go list -m -e -json all)
   done | python3 -c '
 import json, os, re, sys
 out = sys.argv[1]
