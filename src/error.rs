@@ -99,13 +99,15 @@ pub(crate) mod k6_code {
 
 impl InvokeError {
     /// An error with only its identity set; the constructors below add
-    /// what their kind carries.
+    /// what their kind carries. Every constructor comes here, so every
+    /// message is redacted here (`redact::message`: no URL's password, no
+    /// credential process's stderr): it reaches JavaScript, and so k6's log.
     fn new(kind: ErrorKind, name: &str, code: ErrorCode, message: String) -> Self {
         Self {
             kind,
             name: name.into(),
             code,
-            message,
+            message: crate::redact::message(message),
             status_code: None,
             request_id: None,
             field: None,

@@ -30,6 +30,7 @@ pub mod fuzzing;
 pub mod metering;
 pub mod network;
 pub mod outcome;
+pub mod redact;
 pub mod report;
 pub mod request;
 pub mod response;

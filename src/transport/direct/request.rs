@@ -279,5 +279,7 @@ mod tests {
         assert_eq!(endpoint.origin, "https://proxy.example.com");
         assert_eq!(endpoint.prefix, "/lambda");
         assert!(Endpoint::parse("ftp://x").is_err());
+        let err = Endpoint::parse("ftp://user:s3cretPW@x").unwrap_err();
+        assert!(err.message.contains("ftp://user:***@x"), "{}", err.message);
     }
 }
