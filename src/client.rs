@@ -162,7 +162,7 @@ async fn build_backend(config: &ClientConfig) -> BackendResult {
     let network = Network::shared(&config.network())?;
     let sdk = aws_sdk_lambda::config::Builder::from(&sdk_config)
         .retry_classifier(sdk::retry::NoRetryAfterSuccess)
-        .http_client(PolicyHttpClient::new(network))
+        .http_client(sdk::SensitiveHeaders(PolicyHttpClient::new(network)))
         .build();
     Ok(Backend {
         sdk: aws_sdk_lambda::Client::from_conf(sdk),

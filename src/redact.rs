@@ -133,6 +133,15 @@ impl fmt::Debug for crate::network::proxy::Proxy {
     }
 }
 
+/// A header value that holds a credential, marked sensitive (`Debug`
+/// leaves it out; HTTP/2's HPACK would never index it); None if it is
+/// not header text.
+pub fn sensitive_header(value: &str) -> Option<http::HeaderValue> {
+    let mut value = http::HeaderValue::from_str(value).ok()?;
+    value.set_sensitive(true);
+    Some(value)
+}
+
 /// What aws-config's credential_process provider says before a failed
 /// process's stderr: "Error retrieving credentials: external process
 /// exited with code exit status: 3. Stderr: <all of it>".
@@ -234,6 +243,23 @@ mod tests {
             !text.contains("s3cretPW") && !text.contains("dXNlcjpzM2NyZXRQVw"),
             "{text}"
         );
+    }
+
+    /// The Proxy-Authorization a forward proxy gets with each request is
+    /// sensitive (the CONNECT tunnel's is written by hand, in its head).
+    #[test]
+    fn proxy_authorization_is_sensitive() {
+        let proxies = crate::network::proxy::Proxies::from_lookup(|name| {
+            (name == "HTTP_PROXY").then(|| "http://user:s3cretPW@proxy.example:3128".to_owned())
+        })
+        .unwrap();
+        let network = crate::network::Network::new(Default::default(), proxies).unwrap();
+        let uri: http::Uri = "http://lambda.example/2015-03-31/functions/f/invocations"
+            .parse()
+            .unwrap();
+        let auth = network.dialer.forward_proxy_authorization(&uri).unwrap();
+        assert!(auth.is_sensitive());
+        assert_eq!(auth, "Basic dXNlcjpzM2NyZXRQVw==");
     }
 
     #[test]
