@@ -27,6 +27,7 @@ pub mod error;
 pub mod examples;
 pub mod ffi;
 pub mod fuzzing;
+pub mod limits;
 pub mod metering;
 pub mod network;
 pub mod outcome;

@@ -20,6 +20,7 @@ use aws_smithy_runtime_api::client::result::ConnectorError;
 use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 
 use crate::error::InvokeError;
+use crate::limits::BoundedAnswer;
 use crate::metering::{Traffic, TrafficMeter};
 use crate::report::Report;
 use crate::request::{InvokeRequest, LogType};
@@ -48,6 +49,7 @@ pub(crate) async fn invoke(
     let mut output = call
         .customize()
         .interceptor(TrafficMeter(Arc::clone(traffic)))
+        .interceptor(BoundedAnswer::INVOKE)
         .send()
         .await?;
     let payload = match output.payload.take() {
