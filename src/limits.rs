@@ -12,7 +12,7 @@
 //!   parse it; [`MAX_ERROR_MESSAGE`] kept in the message.
 //!
 //! The direct transport reads through [`read_at_most`]; the SDK transport
-//! through [`BoundedAnswer`], an interceptor that puts [`BoundedBody`]
+//! through `BoundedAnswer`, an interceptor that puts `BoundedBody`
 //! around the body before the SDK reads it (the SDK reads a non-streaming
 //! answer whole into memory, and an event stream a whole frame at a
 //! time, whatever its size).
@@ -207,8 +207,10 @@ pub fn error_message(message: String, body_cut: bool) -> String {
 /// to `MAX_FRAME`, and an error answer's body (from 300) cut after
 /// [`MAX_ERROR_BODY`] and one byte, which the SDK parses as the service
 /// error (`error::service_error` says it was cut).
+///
+/// cbindgen:ignore
 #[derive(Debug, Clone, Copy)]
-pub struct BoundedAnswer {
+pub(crate) struct BoundedAnswer {
     streaming: bool,
 }
 
@@ -256,8 +258,8 @@ impl Intercept for BoundedAnswer {
     }
 }
 
-/// A body read within its [`Bound`].
-pub struct BoundedBody<B> {
+/// A body read within its `Bound`.
+pub(crate) struct BoundedBody<B> {
     inner: B,
     bound: Bound,
 }
