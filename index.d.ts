@@ -265,11 +265,14 @@ export class LambdaClient {
    * Invokes a function (Lambda's Invoke API). Rejects with
    * {@link LambdaInvocationError} when the function failed,
    * {@link AWSError} when Lambda answered with an error,
-   * {@link NetworkError} when no complete answer arrived,
+   * {@link NetworkError} when no complete answer arrived (and
+   * `GeneralError` 1000 when the answer's body is over the 6 MB Lambda
+   * answers with, 6,291,556 bytes: it is not read further),
    * {@link CredentialsError} when there were no credentials to sign with,
    * {@link InvalidInvocationError} when the call was refused before
    * sending, and an `Error` named `CancelledError` when the VU stopped.
-   * @param name function name, ARN or partial ARN, with an optional `:qualifier`
+   * @param name function name, ARN or partial ARN, with an optional
+   * `:qualifier`; not `.` or `..`
    * @throws {Error} in the init context, where k6 allows no I/O.
    */
   invoke(name: string, payload: Payload, options?: InvokeOptions): Promise<InvocationResponse>;
@@ -280,7 +283,9 @@ export class LambdaClient {
    * {@link LambdaInvocationError} when the InvokeComplete has an
    * ErrorCode (its `response` holds what was streamed before), a
    * {@link NetworkError} (`GeneralError`) when the stream broke (a bad
-   * CRC, a frame cut short, no InvokeComplete, the client's timeout) or an
+   * CRC, a frame cut short or over 16 MiB, no InvokeComplete, the
+   * client's timeout, a payload over the 200 MB Lambda streams at most,
+   * 209,715,200 bytes: not read further) or an
    * {@link AWSError} for an exception message in the stream, whose
    * messages say how many chunks came before; with what `onChunk` threw.
    * @param name function name, ARN or partial ARN, with an optional `:qualifier`
@@ -296,9 +301,11 @@ export class LambdaClient {
    * (service `lambda`) with this client's credentials, for the region of
    * the URL's host (`<id>.lambda-url.<region>.on.aws`; else the client's), its
    * body read as it arrives. Any HTTP answer fulfils (4xx and 5xx too, as
-   * `http.request` does); no answer rejects with a {@link NetworkError};
-   * reserved headers and other bad parameters are refused before
-   * sending.
+   * `http.request` does); no answer rejects with a {@link NetworkError}
+   * (`GeneralError` 1000 too for a body over the 200 MB Lambda streams
+   * at most, 209,715,200 bytes: not read further); reserved headers and
+   * other bad parameters (a URL with user information among them) are
+   * refused before sending.
    * @param url the function URL with any path and query, e.g. `https://abc.lambda-url.eu-west-1.on.aws/items?id=1`
    * @throws {Error} in the init context, where k6 allows no I/O.
    */
@@ -340,7 +347,12 @@ export interface LiveCounts {
   strings: number;
 }
 
-/** Lambda answered with an error. `name` is the AWS error type (`ResourceNotFoundException`, ...). */
+/**
+ * Lambda answered with an error. `name` is the AWS error type
+ * (`ResourceNotFoundException`, ...). Its `message` keeps at most 4 KiB of
+ * what the answer said (64 KiB of its body are read), and says when it was
+ * cut.
+ */
 export class AWSError extends Error {
   constructor(message: string, code: string);
   /** The AWS error type. */
@@ -400,7 +412,10 @@ export class NetworkError extends Error {
   code: number;
 }
 
-/** The answer could not be read (1000), or the client's timeout passed (1050). */
+/**
+ * The answer could not be read, or was over what Lambda sends (1000); or
+ * the client's timeout passed (1050).
+ */
 export class GeneralError extends NetworkError {
   constructor(message: string, code: number);
   name: 'GeneralError';
@@ -430,7 +445,11 @@ export class HTTP2Error extends NetworkError {
   name: 'HTTP2Error';
 }
 
-/** No credentials to sign with: the AWS chain found none, or a provider failed. */
+/**
+ * No credentials to sign with: the AWS chain found none, or a provider
+ * failed (a `credential_process` by its exit status: what it wrote to
+ * stderr is not shown, since it may hold a secret).
+ */
 export class CredentialsError extends Error {
   constructor(message: string, code: string);
   name: 'CredentialsError';

@@ -195,6 +195,10 @@ step "e2e: the Invoke API against the test server, both transports" \
   env LAMBDASERVER_URL="$LAMBDASERVER_URL" tests/e2e/run_lambdaserver.sh
 step "e2e: fault suite (10 faults, 1 and 20 VUs, both transports; its own server)" \
   tests/e2e/run_faults.sh
+step "e2e: answers over Lambda's limits are bounded: 64 MiB answers at 8 VUs, streams past 200 MiB, peak RSS (its own server)" \
+  tests/e2e/run_bounds.sh
+step "e2e: no password in k6's output (endpoints, function URLs, proxies, a credential process; its own server)" \
+  tests/e2e/run_secrets.sh
 step "e2e: k6 network options (blacklistIPs, blockHostnames, hosts, dns, TLS, localIPs, proxies; both transports)" \
   tests/e2e/run_network_policy.sh
 step "e2e: signals and stops (SIGINT, SIGTERM with 300 in flight, gracefulStop; its own server)" \

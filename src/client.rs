@@ -83,7 +83,10 @@ impl std::fmt::Debug for Client {
         // Never print the keys.
         f.debug_struct("Client")
             .field("region", &self.config.region)
-            .field("endpoint", &self.config.endpoint)
+            .field(
+                "endpoint",
+                &self.config.endpoint.as_deref().map(crate::redact::url),
+            )
             .finish_non_exhaustive()
     }
 }
@@ -162,7 +165,7 @@ async fn build_backend(config: &ClientConfig) -> BackendResult {
     let network = Network::shared(&config.network())?;
     let sdk = aws_sdk_lambda::config::Builder::from(&loaded.sdk_config)
         .retry_classifier(sdk::retry::NoRetryAfterSuccess)
-        .http_client(PolicyHttpClient::new(network))
+        .http_client(sdk::SensitiveHeaders(PolicyHttpClient::new(network)))
         .build();
     Ok(Backend {
         sdk: aws_sdk_lambda::Client::from_conf(sdk),
@@ -242,9 +245,15 @@ mod tests {
 
     #[test]
     fn debug_output_hides_the_keys() {
-        let client = Client::new(config("us-east-1")).unwrap();
+        let client = Client::new(ClientConfig {
+            endpoint: Some("http://user:s3cretPW@127.0.0.1:9000".into()),
+            ..config("us-east-1")
+        })
+        .unwrap();
         let text = format!("{client:?}");
         assert!(!text.contains("EXAMPLEKEY"), "{text}");
         assert!(!text.contains("AKIA"), "{text}");
+        assert!(!text.contains("s3cretPW"), "{text}");
+        assert!(text.contains("user:***@127.0.0.1:9000"), "{text}");
     }
 }

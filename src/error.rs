@@ -99,13 +99,15 @@ pub(crate) mod k6_code {
 
 impl InvokeError {
     /// An error with only its identity set; the constructors below add
-    /// what their kind carries.
+    /// what their kind carries. Every constructor comes here, so every
+    /// message is redacted here (`redact::message`: no URL's password, no
+    /// credential process's stderr): it reaches JavaScript, and so k6's log.
     fn new(kind: ErrorKind, name: &str, code: ErrorCode, message: String) -> Self {
         Self {
             kind,
             name: name.into(),
             code,
-            message,
+            message: crate::redact::message(message),
             status_code: None,
             request_id: None,
             field: None,
@@ -296,15 +298,18 @@ where
                 }
                 classify_network(&err, detail)
             }
-            SdkError::ResponseError(ctx) => InvokeError::network(
-                "GeneralError",
-                k6_code::GENERIC,
-                format!(
-                    "invalid response (HTTP {}): {}",
-                    ctx.raw().status().as_u16(),
-                    error_chain(&err)
-                ),
-            ),
+            SdkError::ResponseError(ctx) => {
+                let status = ctx.raw().status().as_u16();
+                if let Some(too_large) = find_source::<crate::limits::TooLarge>(&err) {
+                    // The body over its bound (limits::BoundedAnswer).
+                    return too_large.error(status, None);
+                }
+                InvokeError::network(
+                    "GeneralError",
+                    k6_code::GENERIC,
+                    format!("invalid response (HTTP {status}): {}", error_chain(&err)),
+                )
+            }
             SdkError::ConstructionFailure(_) => InvokeError::validation(
                 "request",
                 format!("cannot build the request: {}", error_chain(&err)),
@@ -320,11 +325,18 @@ where
 /// `Message`. Endpoints that answer with a bare Lambda error body (`cargo
 /// lambda watch` does, with HTTP 500) give the function's `errorType` and
 /// `errorMessage`. Both transports use this, so they report alike.
+///
+/// `body` is what was read of the body: at most `limits::MAX_ERROR_BODY`
+/// bytes and one more, which says that there was more (not read). The
+/// message keeps at most `limits::MAX_ERROR_MESSAGE` bytes, and says when
+/// it or the body was cut.
 pub(crate) fn service_error<'a>(
     status: u16,
     header: impl Fn(&str) -> Option<&'a str>,
     body: &[u8],
 ) -> InvokeError {
+    let body_cut = body.len() > crate::limits::MAX_ERROR_BODY;
+    let body = &body[..body.len().min(crate::limits::MAX_ERROR_BODY)];
     let json: Option<serde_json::Value> = serde_json::from_slice(body).ok();
     let body_field = |key: &str| {
         json.as_ref()
@@ -352,6 +364,7 @@ pub(crate) fn service_error<'a>(
             (!text.is_empty()).then_some(text)
         })
         .unwrap_or_else(|| format!("HTTP {status} with no error message"));
+    let message = crate::limits::error_message(message, body_cut);
     let request_id = header("x-amzn-requestid").map(str::to_owned);
     let mut error = InvokeError::service(code, message, status, request_id);
     if status == 429 {

@@ -172,6 +172,12 @@ fn validate_function_name(name: &str) -> Result<(), InvokeError> {
     if function.is_empty() || !function.chars().all(is_name_char) {
         return bad("a function name has only letters, digits, '-', '_' and '.'");
     }
+    if function == "." || function == ".." {
+        // A path segment of its own: `/functions/../invocations` would go
+        // out, which a server or proxy may normalise into another path
+        // than the one the signature covers.
+        return bad("a function name is not `.` or `..` (a path segment that URLs normalise away)");
+    }
     if parts.len() <= 2 && function.len() > 64 {
         return bad("a function name alone is at most 64 characters");
     }
@@ -259,6 +265,9 @@ mod tests {
             "add-numbers",
             "add-numbers:prod",
             "add-numbers:$LATEST",
+            "...",
+            ".hidden",
+            "a..b",
             "123456789012:function:add-numbers",
             "123456789012:function:add-numbers:7",
             "arn:aws:lambda:us-east-1:123456789012:function:add-numbers",
@@ -279,6 +288,16 @@ mod tests {
             ("a:b:c:d:e", "expected NAME"),
             (&"x".repeat(65), "64 characters"),
             (&"x".repeat(257), "at most 256"),
+            // A path segment: /functions/../invocations would be sent,
+            // while the signature covers the normalised path.
+            (".", "`.` or `..`"),
+            ("..", "`.` or `..`"),
+            ("..:live", "`.` or `..`"),
+            ("123456789012:function:..", "`.` or `..`"),
+            (
+                "arn:aws:lambda:us-east-1:123456789012:function:.:1",
+                "`.` or `..`",
+            ),
         ] {
             let err = request(name).validate().unwrap_err();
             assert_eq!(err.field.as_deref(), Some("name"), "{name}");

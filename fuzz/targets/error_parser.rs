@@ -53,6 +53,13 @@ pub fn run(data: &[u8]) {
     );
     let message = e["message"].as_str().expect("a message");
     assert!(!message.is_empty(), "an empty message: {json}");
+    // A few KiB of the body at most (4 KiB, a note that says it was cut,
+    // and what redacting user information may add).
+    assert!(
+        message.len() <= 8 * 1024,
+        "a message of {} bytes",
+        message.len()
+    );
     assert_eq!(e["statusCode"], status, "{json}");
     assert_eq!(
         e.get("requestId").and_then(Value::as_str),

@@ -199,6 +199,9 @@ func (c *lambdaClient) nativeClient() (*native.Client, *native.OutcomeError) {
 		return nil, rej.Decode()
 	}
 	c.native = client
+	if state := c.mi.vu.State(); state != nil && state.Logger != nil {
+		warnPlainHTTP(state.Logger, configuredEndpoint(c.config), "endpoint")
+	}
 	return client, nil
 }
 

@@ -47,6 +47,9 @@ func (c *lambdaClient) invokeUrl(call sobek.FunctionCall) sobek.Value { //nolint
 			_ = reject(mi.errors.invalidInvocation(bad.field, bad.message))
 			return
 		}
+		if state.Logger != nil {
+			warnPlainHTTP(state.Logger, req.URL, "function URL")
+		}
 		c.startStreamed(method, state, resolve, reject, streamedCall{
 			key:     newURLSampleKey(req, state.Tags.GetCurrentValues()),
 			onChunk: req.OnChunk,

@@ -9,6 +9,7 @@ import "C"
 import (
 	"encoding/json"
 	"fmt"
+	"math"
 	"os"
 	"runtime/cgo"
 	"sync"
@@ -104,9 +105,12 @@ func wakeFile(queue *C.LambdaCompletionQueue) *os.File {
 
 // deliver hands one completion to its call's receiver: an invocation's
 // outcome to its func(*Outcome); a streamed call's chunk, then its outcome,
-// to its StreamReceiver. The call's last completion deletes its handle. A
-// panic in the receiver is reported, not allowed to stop the drain: other
-// calls are waiting on it.
+// to its StreamReceiver. The call's last completion deletes its handle,
+// and its receiver then gets an outcome whatever happens: one decoded
+// from the completion, or an InternalError when the decoding panicked
+// (decodeSafely), so that its promise settles once. A panic in the
+// receiver is reported, not allowed to stop the drain: other calls are
+// waiting on it.
 func deliver(c *C.LambdaCompletion) {
 	defer func() {
 		if r := recover(); r != nil {
@@ -127,21 +131,44 @@ func deliver(c *C.LambdaCompletion) {
 		receiver, _ := handle.Value().(StreamReceiver)
 		handle.Delete()
 		if receiver != nil {
-			receiver.Done(decodeStreamOutcome(textBytes(c.bytes)))
+			receiver.Done(decodeSafely(func() *StreamOutcome { return decodeStreamOutcome(textBytes(c.bytes)) },
+				func(message string) *StreamOutcome {
+					return &StreamOutcome{Outcome: Outcome{Error: InternalError(message)}}
+				}))
 		}
 	default:
 		onComplete, _ := handle.Value().(func(*Outcome))
 		handle.Delete()
 		if onComplete != nil {
-			onComplete(outcomeOf(&c.result))
+			onComplete(decodeSafely(func() *Outcome { return outcomeOf(&c.result) },
+				func(message string) *Outcome { return &Outcome{Error: InternalError(message)} }))
 		}
 	}
 }
+
+// decodeSafely returns decode's outcome, or, if decoding panicked, the
+// outcome failed makes of what went wrong (reported on stderr too).
+func decodeSafely[T any](decode func() T, failed func(message string) T) (outcome T) {
+	defer func() {
+		if r := recover(); r != nil {
+			fmt.Fprintf(os.Stderr, "xk6-lambda: decoding a completion panicked: %v\n", r)
+			outcome = failed(fmt.Sprintf("xk6-lambda: the library's outcome could not be decoded: %v", r))
+		}
+	}()
+	return decode()
+}
+
+// decodeFault, when set (by tests), is called as a completion is
+// decoded: a panic there stands for one of the decoding itself.
+var decodeFault func()
 
 // outcomeOf copies a completion's flat result (LambdaResult in
 // include/xk6_lambda.h) into Go memory: each string once, the payload
 // included; only an error comes as JSON.
 func outcomeOf(r *C.LambdaResult) *Outcome {
+	if decodeFault != nil {
+		decodeFault()
+	}
 	o := &Outcome{
 		StatusCode:      int(r.status_code),
 		Payload:         goString(r.payload),
@@ -183,8 +210,29 @@ func goString(t C.LambdaText) string {
 	if t.ptr == nil || t.len == 0 {
 		return ""
 	}
-	// #nosec G103 G115 -- ptr/len describe text the library owns until the completion is freed; at most a 6 MB payload.
-	return C.GoStringN((*C.char)(unsafe.Pointer(t.ptr)), C.int(t.len))
+	// #nosec G103 -- ptr/len describe text the library owns until the completion is freed; copied here.
+	return string(unsafe.Slice((*byte)(unsafe.Pointer(t.ptr)), textLen(t)))
+}
+
+// textLen is t's length as a Go length. The library gives a size_t:
+// C.int, as it was read before, turned a body over 2 GiB into a negative
+// length (a panic) or a wrong one. Over math.MaxInt, it panics (a bug of
+// the library; deliver turns it into an InternalError).
+func textLen(t C.LambdaText) int {
+	n, ok := textLength(uint64(t.len))
+	if !ok {
+		panic(fmt.Sprintf("a text of %d bytes from the library", uint64(t.len)))
+	}
+	return n
+}
+
+// textLength is a length from the library as a Go length; false over
+// math.MaxInt.
+func textLength(n uint64) (int, bool) {
+	if n > math.MaxInt {
+		return 0, false
+	}
+	return int(n), true
 }
 
 // optionalString copies a LambdaText, nil when absent.

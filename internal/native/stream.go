@@ -6,6 +6,7 @@ package native
 import "C"
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"runtime"
@@ -60,6 +61,9 @@ func (o *StreamOutcome) TimeToFirstChunk() (d time.Duration, ok bool) {
 // decodeStreamOutcome reads a streamed call's outcome JSON; an unreadable
 // one becomes an InternalError outcome, so that the call still ends.
 func decodeStreamOutcome(data []byte) *StreamOutcome {
+	if decodeFault != nil {
+		decodeFault()
+	}
 	var o StreamOutcome
 	if err := json.Unmarshal(data, &o); err != nil {
 		return &StreamOutcome{Outcome: Outcome{Error: InternalError(fmt.Sprintf("unreadable result from the library: %v", err))}}
@@ -131,8 +135,8 @@ func chunkBytes(t C.LambdaText) []byte {
 	if t.ptr == nil || t.len == 0 {
 		return []byte{}
 	}
-	// #nosec G103 G115 -- ptr/len describe the chunk, owned by the library until the completion is freed.
-	return C.GoBytes(unsafe.Pointer(t.ptr), C.int(t.len))
+	// #nosec G103 -- ptr/len describe the chunk, owned by the library until the completion is freed; copied here.
+	return bytes.Clone(unsafe.Slice((*byte)(unsafe.Pointer(t.ptr)), textLen(t)))
 }
 
 // textBytes views a completion's text without copying, for decoding it
@@ -142,5 +146,5 @@ func textBytes(t C.LambdaText) []byte {
 		return nil
 	}
 	// #nosec G103 -- ptr/len describe the completion's text, read before it is freed.
-	return unsafe.Slice((*byte)(unsafe.Pointer(t.ptr)), int(t.len))
+	return unsafe.Slice((*byte)(unsafe.Pointer(t.ptr)), textLen(t))
 }

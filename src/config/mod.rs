@@ -20,8 +20,10 @@ pub const DEFAULT_MAX_ATTEMPTS: u32 = 1;
 /// Configuration of a Lambda client, as the Go shim sends it (JSON, camelCase).
 ///
 /// Two clients with equal configurations share one SDK client and so one
-/// connection pool: that is why it is `Eq + Hash`.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Deserialize)]
+/// connection pool: that is why it is `Eq + Hash`. `Debug` shows whether
+/// the keys are set, never what they are, and the endpoint without its
+/// password.
+#[derive(Clone, Default, PartialEq, Eq, Hash, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ClientConfig {
     /// Empty: the standard AWS region chain (`AWS_REGION`,
@@ -60,6 +62,24 @@ pub struct ClientConfig {
     pub network: Option<NetworkPolicy>,
 }
 
+impl std::fmt::Debug for ClientConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        use crate::redact::{presence, url};
+        f.debug_struct("ClientConfig")
+            .field("region", &self.region)
+            .field("access_key_id", &presence(&self.access_key_id))
+            .field("secret_access_key", &presence(&self.secret_access_key))
+            .field("session_token", &presence(&self.session_token))
+            .field("endpoint", &self.endpoint.as_deref().map(url))
+            .field("timeout_ms", &self.timeout_ms)
+            .field("max_attempts", &self.max_attempts)
+            .field("profile", &self.profile)
+            .field("transport", &self.transport)
+            .field("network", &self.network)
+            .finish()
+    }
+}
+
 /// How invocations are sent (see `ClientConfig::transport`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TransportKind {
@@ -81,8 +101,12 @@ impl std::fmt::Display for ConfigError {
 
 impl std::error::Error for ConfigError {}
 
+/// A refusal; its message is redacted (`redact::message`): it may quote
+/// an endpoint with a password in it.
 fn invalid(message: String) -> ConfigError {
-    ConfigError { message }
+    ConfigError {
+        message: crate::redact::message(message),
+    }
 }
 
 fn present(value: &Option<String>) -> Option<&str> {
@@ -188,12 +212,16 @@ impl ClientConfig {
         present(&self.profile)
     }
 
-    /// The endpoint as a URL the SDK accepts (a bare host becomes `https://host`).
+    /// The endpoint as a URL the SDK accepts (a bare host becomes
+    /// `https://host`), without user information: nothing uses it
+    /// (requests are signed), and it must not reach the wire.
     pub fn endpoint_url(&self) -> Option<String> {
         let endpoint = self.endpoint.as_deref()?.trim();
         if endpoint.is_empty() {
             return None;
         }
+        let endpoint = crate::redact::strip_userinfo(endpoint);
+        let endpoint = endpoint.as_ref();
         if endpoint.contains("://") {
             Some(endpoint.trim_end_matches('/').to_string())
         } else {
@@ -336,7 +364,29 @@ mod tests {
             with("lambda.example.com").endpoint_url().as_deref(),
             Some("https://lambda.example.com")
         );
+        // User information is of no use, and must not be sent.
+        assert_eq!(
+            with("http://user:s3cretPW@127.0.0.1:9000/p/")
+                .endpoint_url()
+                .as_deref(),
+            Some("http://127.0.0.1:9000/p")
+        );
+        assert_eq!(
+            with("user:s3cretPW@lambda.example.com")
+                .endpoint_url()
+                .as_deref(),
+            Some("https://lambda.example.com")
+        );
         assert!(with("ftp://x").validate().is_err());
+        // A refused endpoint is quoted without its password.
+        for bad in ["ftp://user:s3cretPW@x", "http://user:s3cretPW@x/a b"] {
+            let err = with(bad).validate().unwrap_err();
+            assert!(
+                err.message.contains("`") && err.message.contains("user:***@x"),
+                "{err}"
+            );
+            assert!(!err.message.contains("s3cretPW"), "{err}");
+        }
         assert!(with("http://").validate().is_err());
         assert!(with("http://a b").validate().is_err());
     }
@@ -355,6 +405,35 @@ mod tests {
         assert_eq!(profiled.profile(), Some("test"));
         assert_eq!(keyed().profile(), None);
         assert!(ClientConfig::from_json(b"not json").is_err());
+    }
+
+    #[test]
+    fn debug_output_hides_secrets() {
+        let config = ClientConfig {
+            session_token: Some("SESSIONTOKENs3cret".into()),
+            endpoint: Some("http://user:s3cretPW@lambda.example:9000/p".into()),
+            profile: Some("prod".into()),
+            ..keyed()
+        };
+        let text = format!("{config:?}");
+        for secret in [
+            "EXAMPLEKEY",
+            "SESSIONTOKENs3cret",
+            "s3cretPW",
+            "AKIAIOSFODNN7EXAMPLE",
+        ] {
+            assert!(!text.contains(secret), "{secret} in {text}");
+        }
+        for shown in [
+            "us-east-1",
+            "http://user:***@lambda.example:9000/p",
+            "prod",
+            "** redacted **",
+        ] {
+            assert!(text.contains(shown), "{shown} not in {text}");
+        }
+        let none = format!("{:?}", ClientConfig::default());
+        assert!(none.contains("secret_access_key: None"), "{none}");
     }
 
     #[test]

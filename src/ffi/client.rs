@@ -16,6 +16,8 @@ pub struct LambdaClient {
 }
 
 fn config_error_json(message: &str) -> Vec<u8> {
+    // Redacted as InvokeError's are: a refused endpoint is quoted in it.
+    let message = crate::redact::message(message.to_owned());
     serde_json::to_vec(&serde_json::json!({
         "error": { "kind": "config", "name": "InvalidAWSConfigError", "message": message }
     }))

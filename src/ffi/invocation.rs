@@ -1,8 +1,9 @@
 //! Starting, cancelling and completing invocations.
 
+use std::cell::Cell;
 use std::ffi::c_char;
 use std::future::Future;
-use std::panic::AssertUnwindSafe;
+use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
 
 use futures_util::FutureExt;
@@ -166,7 +167,9 @@ pub unsafe extern "C" fn lambda_client_invoke(
             request,
             out_invocation,
             out_error,
-            move |finished, in_flight: InFlight| {
+            move |finished, in_flight: InFlight<'_>| {
+                #[cfg(test)]
+                fault::deliver(user_data);
                 let json = finished.to_json();
                 callback(user_data, json.as_ptr(), json.len());
                 in_flight.delivered();
@@ -216,7 +219,7 @@ unsafe fn start(
     request: *const LambdaInvokeRequest,
     out_invocation: *mut *mut LambdaInvocation,
     out_error: *mut *mut c_char,
-    deliver: impl FnOnce(Finished, InFlight) + Send + 'static,
+    deliver: impl Fn(Finished, InFlight<'_>) + Send + 'static,
 ) -> LambdaStatus {
     let accepted = accept(client, out_invocation, out_error, || {
         read_request(required(request)?).and_then(|r| r.into_valid().map_err(invalid))
@@ -268,10 +271,11 @@ pub(super) unsafe fn accept<R>(
 
 /// Spawns a call that was accepted: `work` gets the call's cancellation
 /// signal and returns how the call ended, which `deliver` receives exactly
-/// once; a panic in `work` is delivered as `panicked` makes it. Returns
-/// the call's handle, for the caller.
+/// once; a panic in `work`, or in `deliver` before it handed the outcome
+/// over, is delivered as `panicked` makes it. Returns the call's handle,
+/// for the caller.
 pub(super) fn launch<Fut>(
-    deliver: impl FnOnce(Finished, InFlight) + Send + 'static,
+    deliver: impl Fn(Finished, InFlight<'_>) + Send + 'static,
     panicked: fn(InvokeError) -> Finished,
     work: impl FnOnce(Arc<Notify>) -> Fut,
 ) -> *mut LambdaInvocation
@@ -283,7 +287,7 @@ where
     // The runtime first (starting it may panic), then the count, which
     // `deliver` lowers as it hands the outcome over (see `InFlight`).
     let runtime = runtime();
-    let in_flight = InFlight::start();
+    let started = InFlight::start();
     runtime.spawn(async move {
         // A panic in the SDK or in this library must still complete the
         // call: the caller is waiting for exactly one completion.
@@ -294,12 +298,47 @@ where
                 panic_message(&*panic)
             ))),
         };
-        deliver(finished, in_flight);
+        // Delivered (or, after two panics, never: then it stays counted
+        // in flight, as a leak check must see).
+        deliver_once(&deliver, finished, panicked, &started);
     });
     Box::into_raw(Box::new(LambdaInvocation {
         cancel,
         _live: live::INVOCATIONS.token(),
     }))
+}
+
+/// Hands `finished` to `deliver`, inside the panic boundary: a panic
+/// before the outcome was handed over (`InFlight::delivered`) gets the
+/// call `panicked`'s outcome instead, delivered once more; a panic after
+/// it changes nothing (the outcome is out). Should that second attempt
+/// panic too, nothing can reach the caller: it is said on stderr.
+fn deliver_once(
+    deliver: &impl Fn(Finished, InFlight<'_>),
+    finished: Finished,
+    panicked: fn(InvokeError) -> Finished,
+    started: &live::Started,
+) {
+    let done = Cell::new(false);
+    let first = catch_unwind(AssertUnwindSafe(|| {
+        deliver(finished, started.attempt(&done))
+    }));
+    let Err(panic) = first else {
+        return;
+    };
+    if done.get() {
+        return;
+    }
+    let error = InvokeError::internal(format!(
+        "xk6-lambda panicked while delivering the outcome: {}",
+        panic_message(&*panic)
+    ));
+    let second = catch_unwind(AssertUnwindSafe(|| {
+        deliver(panicked(error), started.attempt(&done))
+    }));
+    if second.is_err() && !done.get() {
+        eprintln!("xk6-lambda: an outcome could not be delivered (deliver panicked twice)");
+    }
 }
 
 fn panic_message(panic: &(dyn std::any::Any + Send)) -> &str {
@@ -336,4 +375,32 @@ pub unsafe extern "C" fn lambda_invocation_free(invocation: *mut LambdaInvocatio
         return;
     }
     guard_void(|| drop(Box::from_raw(invocation)));
+}
+
+/// Fault injection for the tests: a panic inside `deliver` (as it takes
+/// the outcome over), for the user data a test armed it for, so that other
+/// tests' calls are left alone.
+#[cfg(test)]
+pub(crate) mod fault {
+    use std::sync::Mutex;
+
+    static ARMED: Mutex<Vec<usize>> = Mutex::new(Vec::new());
+
+    /// The next delivery for `user_data` panics (once per call to arm).
+    pub(crate) fn arm(user_data: usize) {
+        ARMED
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(user_data);
+    }
+
+    /// Called first thing by each `deliver`.
+    pub(crate) fn deliver(user_data: usize) {
+        let mut armed = ARMED.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(at) = armed.iter().position(|&u| u == user_data) {
+            armed.remove(at);
+            drop(armed);
+            panic!("a panic injected into deliver (user data {user_data})");
+        }
+    }
 }

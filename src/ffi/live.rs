@@ -21,6 +21,7 @@
 //! increments per invocation), so a test can read them at the end of a real
 //! k6 run: everything back to zero, or to what is alive by design.
 
+use std::cell::Cell;
 use std::sync::atomic::{AtomicI64, Ordering};
 
 use super::boundary::guard;
@@ -68,23 +69,38 @@ impl Drop for Token {
 }
 
 /// An invocation's place in `IN_FLIGHT`, from its start until its outcome
-/// is handed over, which `delivered` marks: for a queue, after the
-/// completion is counted in `COMPLETIONS` and before a taker can see it
-/// (so a caller that took it finds it in neither count, and a reader never
-/// sees it in neither while it is on its way); for a callback, once the
-/// callback has returned. No `Drop`: a task that ends without delivering
-/// leaves the invocation counted, which is what a leak check must see.
-#[must_use = "an invocation stays in flight until `delivered` is called"]
-pub(super) struct InFlight(());
+/// is handed over. No `Drop`: a task that ends without delivering leaves
+/// the invocation counted, which is what a leak check must see.
+#[must_use = "an invocation stays in flight until one of its attempts is delivered"]
+pub(super) struct Started(());
 
-impl InFlight {
-    pub(super) fn start() -> Self {
+impl Started {
+    /// One attempt at handing the outcome over; `done` records whether it
+    /// got as far as `delivered` (so that after a panic in `deliver`, the
+    /// task knows whether the outcome is out, or another attempt is owed).
+    pub(super) fn attempt<'a>(&self, done: &'a Cell<bool>) -> InFlight<'a> {
+        InFlight(done)
+    }
+}
+
+/// The obligation a `deliver` discharges with `delivered`: for a queue,
+/// after the completion is counted in `COMPLETIONS` and before a taker can
+/// see it (so a caller that took it finds it in neither count, and a
+/// reader never sees it in neither while it is on its way); for a
+/// callback, once the callback has returned.
+#[must_use = "an invocation stays in flight until `delivered` is called"]
+pub(super) struct InFlight<'a>(&'a Cell<bool>);
+
+impl InFlight<'_> {
+    /// A new invocation, counted in flight from here.
+    pub(super) fn start() -> Started {
         IN_FLIGHT.add(1);
-        Self(())
+        Started(())
     }
 
     pub(super) fn delivered(self) {
         IN_FLIGHT.sub(1);
+        self.0.set(true);
     }
 }
 
@@ -364,16 +380,15 @@ mod tests {
         let base = counts();
         let queue = lambda_completion_queue_new();
         let shared = unsafe { &*queue }.shared();
-        shared.push(
-            1,
-            crate::ffi::result::Finished::Failed(crate::error::InvokeError::cancelled()),
-            InFlight::start(),
-        );
-        shared.push(
-            2,
-            crate::ffi::result::Finished::Failed(crate::error::InvokeError::cancelled()),
-            InFlight::start(),
-        );
+        for user_data in [1, 2] {
+            let done = Cell::new(false);
+            shared.push(
+                user_data,
+                crate::ffi::result::Finished::Failed(crate::error::InvokeError::cancelled()),
+                InFlight::start().attempt(&done),
+            );
+            assert!(done.get());
+        }
         drop(shared);
         assert_eq!(
             delta(base),
@@ -384,6 +399,130 @@ mod tests {
             }
         );
         unsafe { lambda_completion_queue_free(queue) };
+        assert_eq!(delta(base), ZERO);
+    }
+
+    /// What `recording_callback` received: (user data, the outcome's JSON).
+    static RECORDED: std::sync::Mutex<Vec<(usize, String)>> = std::sync::Mutex::new(Vec::new());
+
+    unsafe extern "C" fn recording_callback(user_data: usize, json: *const u8, len: usize) {
+        let json = String::from_utf8_lossy(std::slice::from_raw_parts(json, len)).into_owned();
+        RECORDED
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push((user_data, json));
+    }
+
+    fn recorded(user_data: usize) -> Vec<String> {
+        let recorded = RECORDED.lock().unwrap_or_else(|e| e.into_inner());
+        recorded
+            .iter()
+            .filter(|(u, _)| *u == user_data)
+            .map(|(_, json)| json.clone())
+            .collect()
+    }
+
+    /// A panic inside `deliver`, as it takes the outcome over (the queue's
+    /// push, the callback's closure), is caught inside the task: the call
+    /// still completes, exactly once, with an InternalError that says so,
+    /// and is no longer in flight. Both ways of delivering.
+    #[test]
+    fn a_panic_while_delivering_still_completes_once() {
+        let _serial = TEST_LOCK.lock().unwrap_or_else(|e| e.into_inner());
+        let base = counts();
+        // Nothing listens there: every invocation fails at once.
+        let endpoint = {
+            let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+            format!("http://{}", listener.local_addr().unwrap())
+        };
+        let config = format!(
+            r#"{{"region":"us-east-1","endpoint":"{endpoint}","accessKeyId":"AKIAIOSFODNN7EXAMPLE","secretAccessKey":"wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"}}"#
+        );
+        let (status, client, _) = new_client(&config);
+        assert_eq!(status, LambdaStatus::Ok);
+        let queue = lambda_completion_queue_new();
+        let raw = request("add-numbers");
+
+        const QUEUED: usize = 0xDE11_7E12;
+        crate::ffi::invocation::fault::arm(QUEUED);
+        let mut invocation = ptr::null_mut();
+        let status = unsafe {
+            lambda_client_invoke_queued(
+                client,
+                &raw,
+                queue,
+                QUEUED,
+                &mut invocation,
+                ptr::null_mut(),
+            )
+        };
+        assert_eq!(status, LambdaStatus::Ok);
+        let mut batch: Vec<LambdaCompletion> = (0..8).map(|_| LambdaCompletion::EMPTY).collect();
+        let n =
+            unsafe { lambda_completion_queue_wait(queue, batch.as_mut_ptr(), batch.len(), 10_000) };
+        assert_eq!(n, 1, "the invocation completed");
+        let completion = &batch[0];
+        assert_eq!(completion.user_data, QUEUED);
+        let error = completion.result.error_json;
+        let error =
+            unsafe { std::str::from_utf8(std::slice::from_raw_parts(error.ptr, error.len)) };
+        let error: serde_json::Value = serde_json::from_str(error.unwrap()).unwrap();
+        assert_eq!(error["name"], "InternalError", "{error}");
+        let message = error["message"].as_str().unwrap();
+        assert!(message.contains("panicked while delivering"), "{message}");
+        assert!(
+            message.contains("a panic injected into deliver"),
+            "{message}"
+        );
+        unsafe { lambda_completions_free(batch.as_mut_ptr(), n) };
+        // Once: nothing else comes for it.
+        let n =
+            unsafe { lambda_completion_queue_wait(queue, batch.as_mut_ptr(), batch.len(), 300) };
+        assert_eq!(n, 0);
+        assert_eq!(
+            delta(base),
+            LambdaLiveCounts {
+                clients: 1,
+                queues: 1,
+                invocations: 1,
+                ..ZERO
+            }
+        );
+        unsafe { lambda_invocation_free(invocation) };
+
+        const CALLED: usize = 0xDE11_7E13;
+        crate::ffi::invocation::fault::arm(CALLED);
+        let mut invocation = ptr::null_mut();
+        let status = unsafe {
+            lambda_client_invoke(
+                client,
+                &raw,
+                Some(recording_callback),
+                CALLED,
+                &mut invocation,
+                ptr::null_mut(),
+            )
+        };
+        assert_eq!(status, LambdaStatus::Ok);
+        wait_for(
+            base,
+            LambdaLiveCounts {
+                clients: 1,
+                queues: 1,
+                invocations: 1,
+                ..ZERO
+            },
+        );
+        std::thread::sleep(Duration::from_millis(300));
+        let outcomes = recorded(CALLED);
+        assert_eq!(outcomes.len(), 1, "{outcomes:?}");
+        let outcome: serde_json::Value = serde_json::from_str(&outcomes[0]).unwrap();
+        assert_eq!(outcome["error"]["name"], "InternalError", "{outcome}");
+        unsafe {
+            lambda_invocation_free(invocation);
+            lambda_client_free(client);
+            lambda_completion_queue_free(queue);
+        }
         assert_eq!(delta(base), ZERO);
     }
 

@@ -83,7 +83,9 @@ impl Shared {
 
     /// A call's outcome: counted as a completion (its token), then no
     /// longer in flight, before a take can see it and free it.
-    pub(super) fn push(&self, user_data: usize, finished: Finished, in_flight: InFlight) {
+    pub(super) fn push(&self, user_data: usize, finished: Finished, in_flight: InFlight<'_>) {
+        #[cfg(test)]
+        super::invocation::fault::deliver(user_data);
         let data = LambdaCompletionData::new(finished);
         in_flight.delivered();
         self.push_data(user_data, data);

@@ -262,6 +262,11 @@ mod tests {
 
     #[test]
     fn a_response_is_flat_with_its_report_and_wire_statistics() {
+        // A completion is counted live while it exists: not while the live
+        // counts' tests compare theirs.
+        let _serial = crate::ffi::TEST_LOCK
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
         let data = LambdaCompletionData::new(Finished::Invoked(Invoked {
             result: Ok(InvocationResponse {
                 status_code: 200,
@@ -312,6 +317,11 @@ mod tests {
 
     #[test]
     fn errors_come_as_their_json_and_a_cancellation_never_reached_the_wire() {
+        // A completion is counted live while it exists: not while the live
+        // counts' tests compare theirs.
+        let _serial = crate::ffi::TEST_LOCK
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
         let data = LambdaCompletionData::new(Finished::Failed(InvokeError::cancelled()));
         let r = data.result();
         let error: serde_json::Value = serde_json::from_str(text(r.error_json).unwrap()).unwrap();

@@ -81,7 +81,7 @@ impl Dialer {
             .routes
             .proxies
             .for_target(false, host, uri.port_u16().unwrap_or(80))?;
-        http::HeaderValue::from_str(proxy.authorization.as_deref()?).ok()
+        crate::redact::sensitive_header(proxy.authorization.as_deref()?)
     }
 
     fn check_name(&self, host: &str) -> Result<(), DialError> {

@@ -18,8 +18,8 @@ use tokio::net::TcpStream;
 use crate::config::{address, ConfigError};
 
 /// A proxy: where it listens, and the `Proxy-Authorization` its URL's
-/// user and password make.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// user and password make (`Debug`: in crate::redact, without it).
+#[derive(Clone, PartialEq, Eq)]
 pub struct Proxy {
     pub host: String,
     pub port: u16,
@@ -67,7 +67,10 @@ impl Proxies {
 impl Proxy {
     fn parse(variable: &str, value: &str) -> Result<Self, ConfigError> {
         let invalid = |reason: &str| ConfigError {
-            message: format!("invalid {variable} `{value}`: {reason}"),
+            message: format!(
+                "invalid {variable} `{}`: {reason}",
+                crate::redact::url(value)
+            ),
         };
         // Go takes a value without a scheme as http://.
         let with_scheme = if value.contains("://") {

@@ -161,9 +161,18 @@ impl<T: Serialize> Streamed<T> {
             stats: &self.stats,
             wire: &self.wire,
         };
-        serde_json::to_vec(&completion).unwrap_or_else(|e| {
-            InvokeError::internal(format!("cannot encode the outcome: {e}")).to_json()
-        })
+        // Sized for the payload it carries at once: growing by doubling
+        // would copy it several times and hold up to twice its size
+        // (a 64 MiB stream's JSON made a 128 MiB buffer).
+        let mut json = Vec::with_capacity(
+            usize::try_from(self.stats.payload_bytes)
+                .unwrap_or(0)
+                .saturating_add(1024),
+        );
+        match serde_json::to_writer(&mut json, &completion) {
+            Ok(()) => json,
+            Err(e) => InvokeError::internal(format!("cannot encode the outcome: {e}")).to_json(),
+        }
     }
 }
 
@@ -177,6 +186,8 @@ pub(crate) struct Progress<'a> {
     payload: Vec<u8>,
     /// A 2xx answer began: nothing may be retried from here on.
     pub(crate) began: bool,
+    /// The most payload taken: `limits::MAX_STREAMED_RESPONSE`.
+    limit: u64,
 }
 
 impl<'a> Progress<'a> {
@@ -186,11 +197,22 @@ impl<'a> Progress<'a> {
             stats: StreamStats::default(),
             payload: Vec::new(),
             began: false,
+            limit: crate::limits::MAX_STREAMED_RESPONSE,
         }
     }
 
-    /// One chunk has arrived: counted, timed (the first), kept, handed on.
-    pub(crate) fn deliver(&mut self, chunk: Bytes, traffic: &Traffic) {
+    /// One chunk has arrived: counted, timed (the first), kept, handed on;
+    /// or, when it would take the payload over Lambda's streamed response
+    /// limit, refused (neither kept nor handed on): the caller stops
+    /// reading there.
+    pub(crate) fn deliver(
+        &mut self,
+        chunk: Bytes,
+        traffic: &Traffic,
+    ) -> Result<(), crate::limits::TooLarge> {
+        if self.stats.payload_bytes + chunk.len() as u64 > self.limit {
+            return Err(crate::limits::TooLarge::STREAMED);
+        }
         if self.stats.time_to_first_chunk_ns.is_none() {
             let start = traffic.first_attempt().unwrap_or_else(Instant::now);
             self.stats.time_to_first_chunk_ns =
@@ -200,6 +222,7 @@ impl<'a> Progress<'a> {
         self.stats.payload_bytes += chunk.len() as u64;
         self.payload.extend_from_slice(&chunk);
         (self.on_event)(StreamEvent::Chunk(chunk));
+        Ok(())
     }
 
     /// The chunks joined, as text; leaves the buffer empty.
@@ -277,10 +300,14 @@ mod tests {
         let mut progress = Progress::new(&mut on_event);
         assert_eq!(progress.so_far(), "before any chunk");
         std::thread::sleep(std::time::Duration::from_millis(5));
-        progress.deliver(Bytes::from_static(b"a\xff"), &traffic);
+        progress
+            .deliver(Bytes::from_static(b"a\xff"), &traffic)
+            .unwrap();
         let first = progress.stats.time_to_first_chunk_ns.unwrap();
         assert!(first >= 5_000_000, "{first}");
-        progress.deliver(Bytes::from_static(b"b"), &traffic);
+        progress
+            .deliver(Bytes::from_static(b"b"), &traffic)
+            .unwrap();
         assert_eq!(progress.stats.time_to_first_chunk_ns, Some(first));
         assert_eq!(progress.stats.chunks, 2);
         assert_eq!(progress.stats.payload_bytes, 3);
@@ -288,5 +315,39 @@ mod tests {
         assert_eq!(progress.take_payload(), "a\u{fffd}b");
         drop(progress);
         assert_eq!(seen.len(), 2);
+    }
+
+    /// The payload stops at the bound: the chunk that would pass it is
+    /// refused, neither kept nor handed on (the real bound, 200 MiB, is
+    /// tests/e2e/run_bounds.sh's).
+    #[test]
+    fn progress_refuses_a_chunk_past_the_bound() {
+        assert_eq!(crate::limits::MAX_STREAMED_RESPONSE, 209_715_200);
+        let traffic = Traffic::default();
+        let mut seen = 0;
+        let mut on_event = |_: StreamEvent| seen += 1;
+        let mut progress = Progress::new(&mut on_event);
+        progress.limit = 10;
+        progress
+            .deliver(Bytes::from_static(b"12345"), &traffic)
+            .unwrap();
+        progress
+            .deliver(Bytes::from_static(b"67890"), &traffic)
+            .unwrap();
+        let refused = progress.deliver(Bytes::from_static(b"!"), &traffic);
+        assert_eq!(refused, Err(crate::limits::TooLarge::STREAMED));
+        assert_eq!(
+            (progress.stats.chunks, progress.stats.payload_bytes),
+            (2, 10)
+        );
+        assert_eq!(progress.take_payload(), "1234567890");
+        drop(progress);
+        assert_eq!(seen, 2);
+        let message = crate::limits::TooLarge::STREAMED.error(200, Some("after 2 chunks"));
+        assert_eq!(
+            message.message,
+            "invalid response (HTTP 200): the streamed payload is over 209,715,200 bytes, the \
+             most Lambda streams in one response (200 MB): reading stopped there (after 2 chunks)"
+        );
     }
 }

@@ -13,6 +13,7 @@ use hyper::body::Incoming;
 use super::eventstream::{DecodeError, Decoder, InvokeComplete, ResponseEvent};
 use super::{Progress, StreamResponse, UrlResponse};
 use crate::error::{error_chain, k6_code, service_error, InvokeError};
+use crate::limits::{error_message, read_at_most, MAX_ERROR_BODY};
 use crate::metering::Traffic;
 use crate::report::Report;
 use crate::response::decode_log;
@@ -50,16 +51,16 @@ fn broken(status: u16, what: String) -> InvokeError {
     error
 }
 
-/// Reads an error answer's whole body into a service error.
+/// Reads an error answer's body, to `limits::MAX_ERROR_BODY` (and one
+/// byte more, which says there is more: not read), into a service error.
 async fn error_answer(
     parts: http::response::Parts,
-    body: Incoming,
+    mut body: Incoming,
     traffic: &Traffic,
 ) -> InvokeError {
     let status = parts.status.as_u16();
-    match body.collect().await {
-        Ok(collected) => {
-            let body = collected.to_bytes();
+    match read_at_most(&mut body, MAX_ERROR_BODY).await {
+        Ok(body) => {
             traffic.add_received(body.len() as u64);
             service_error(status, |name| header(&parts, name), &body)
         }
@@ -132,7 +133,11 @@ pub(crate) async fn event_stream(
                         Err(e) => return Err(undecodable(status, &e, progress)),
                     };
                     match ResponseEvent::from_message(message) {
-                        Ok(ResponseEvent::Chunk(chunk)) => progress.deliver(chunk, traffic),
+                        Ok(ResponseEvent::Chunk(chunk)) => {
+                            progress.deliver(chunk, traffic).map_err(|too_large| {
+                                too_large.error(status, Some(&progress.so_far()))
+                            })?
+                        }
                         Ok(ResponseEvent::Complete(complete)) => break 'stream complete,
                         Ok(ResponseEvent::Exception { kind, message }) => {
                             return Err(in_stream_error(&parts, kind, message, progress))
@@ -202,7 +207,11 @@ fn in_stream_error(
 ) -> InvokeError {
     let mut error = InvokeError::service(
         kind,
-        format!("{message} (in the event stream, {})", progress.so_far()),
+        format!(
+            "{} (in the event stream, {})",
+            error_message(message, false),
+            progress.so_far()
+        ),
         parts.status.as_u16(),
         header(parts, "x-amzn-requestid").map(str::to_owned),
     );
@@ -245,7 +254,9 @@ pub(crate) async fn url_body(
                 };
                 traffic.add_received(data.len() as u64);
                 if !data.is_empty() {
-                    progress.deliver(data, traffic);
+                    progress
+                        .deliver(data, traffic)
+                        .map_err(|too_large| too_large.error(status, Some(&progress.so_far())))?;
                 }
             }
             Some(Err(e)) => {

@@ -38,8 +38,10 @@ impl ValidStreamRequest {
     }
 }
 
-/// A request to a Lambda function URL, as a script gives it.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// A request to a Lambda function URL, as a script gives it. `Debug`
+/// shows the URL without a password, the headers' names (a value may be
+/// a key) and the body's length.
+#[derive(Clone, Default, PartialEq, Eq)]
 pub struct UrlRequest {
     /// `https://<url-id>.lambda-url.<region>.on.aws/path?query` (or any
     /// `http://` / `https://` URL). Characters a URL cannot carry as they
@@ -53,6 +55,18 @@ pub struct UrlRequest {
     /// HTTP framing sets are refused (see [`RESERVED_HEADERS`]).
     pub headers: Vec<(String, String)>,
     pub body: Vec<u8>,
+}
+
+impl std::fmt::Debug for UrlRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let names: Vec<&str> = self.headers.iter().map(|(name, _)| name.as_str()).collect();
+        f.debug_struct("UrlRequest")
+            .field("url", &crate::redact::url(&self.url))
+            .field("method", &self.method)
+            .field("headers", &names)
+            .field("body_len", &self.body.len())
+            .finish()
+    }
 }
 
 /// Headers a caller may not set: the signature's own, and the framing's.
@@ -287,6 +301,26 @@ mod tests {
             assert_eq!(err.field.as_deref(), Some("url"), "{bad}");
             assert!(err.message.contains(why), "{bad}: {}", err.message);
         }
+    }
+
+    /// A refused URL is quoted in the error, its password redacted.
+    #[test]
+    fn a_refused_urls_password_is_not_quoted() {
+        for bad in [
+            "https://user:s3cretPW@host/",
+            "ftp://user:s3cretPW@host/",
+            "http://user:s3cretPW@host/a\tb",
+        ] {
+            let err = url(bad).unwrap_err();
+            assert!(!err.message.contains("s3cretPW"), "{}", err.message);
+            assert!(err.message.contains("user:***@host"), "{}", err.message);
+            assert!(!format!("{err:?}").contains("s3cretPW"), "{err:?}");
+        }
+        let request = UrlRequest {
+            url: "https://user:s3cretPW@host/".into(),
+            ..Default::default()
+        };
+        assert!(!format!("{request:?}").contains("s3cretPW"), "{request:?}");
     }
 
     #[test]

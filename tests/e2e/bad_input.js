@@ -3,7 +3,7 @@
 import { AWSConfig, LambdaClient, InvalidAWSConfigError } from 'k6/x/lambda';
 import { client, checkRejects, checkThrows, strictThresholds } from './lib.js';
 
-export const options = { iterations: 1, thresholds: strictThresholds(25) };
+export const options = { iterations: 1, thresholds: strictThresholds(34) };
 
 const lambda = client();
 
@@ -16,6 +16,10 @@ const invalid = (field, text) => ({
 export default async function () {
   await checkRejects('missing name', lambda.invoke(), invalid('name', 'must be a string, got undefined'));
   await checkRejects('empty name', lambda.invoke('', '{}'), invalid('name', 'empty'));
+  // Path segments: /functions/../invocations would be sent.
+  await checkRejects('name ..', lambda.invoke('..', '{}'), invalid('name', '`.` or `..`'));
+  await checkRejects('name .', lambda.invoke('.', '{}'), invalid('name', '`.` or `..`'));
+  await checkRejects('stream name ..', lambda.invokeWithResponseStream('..', '{}'), invalid('name', '`.` or `..`'));
   await checkRejects('payload not a string', lambda.invoke('add-numbers', 42), invalid('payload', 'must be a string'));
   await checkRejects(
     'unknown invocationType',

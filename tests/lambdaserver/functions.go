@@ -71,6 +71,10 @@ var functions = map[string]behaviour{
 	"proxy-502":        {before: proxy502},
 	"big-response":     {run: bigResponse},
 	"bad-log-result":   {run: badLogResult},
+
+	// Answers over Lambda's limits (oversize.go).
+	"oversize":       {before: oversize},
+	"oversize-error": {before: oversizeError},
 }
 
 // jsonLogFunction echoes as echo does, with its log in Lambda's JSON

@@ -45,6 +45,10 @@
 //	proxy-502         502, text/html page, no X-Amzn-ErrorType nor X-Amzn-RequestId (a proxy's)
 //	big-response      200 with a 7 MiB payload (a JSON string)
 //	bad-log-result    as echo, with an X-Amz-Log-Result that is not base64 (always sent)
+//	oversize          {"bytes":N,"chunked":B} (N: 64 MiB, at most 1 GiB): 200 with a JSON string
+//	                  payload of N bytes (over Lambda's 6 MB), Content-Length unless chunked
+//	oversize-error    {"bytes":N}: 500 ServiceException whose JSON body,
+//	                  {"Type":"Service","message":"xxx..."}, is N bytes long (also streaming)
 //	anything else     404 ResourceNotFoundException
 //
 // The first execution of each function is a cold start (Init Duration in
@@ -89,6 +93,8 @@
 //	stream-exception        the first chunk, then an exception message (:exception-type
 //	                        ServiceException, {"message":...}), then the end of the body
 //	stream-stall            the first chunk, then nothing until the client goes away
+//	stream-oversize         {"bytes":N} (64 MiB, at most 1 GiB): N bytes of 'x' in 64 KiB
+//	                        chunks, then InvokeComplete (over 200 MiB: over Lambda's limit)
 //
 // Function URLs with the AWS_IAM auth type (url.go): any method on
 // /lambda-url/{name}/{path...}?{query} stands for a function URL's
@@ -112,6 +118,7 @@
 //	                  ("Name: value", "Name: other"), body {"headers":N} (N lines); a name
 //	                  that is not a token or would change the framing (Content-Length,
 //	                  Transfer-Encoding, Connection, Content-Type, Trailer, Upgrade): 400
+//	url-oversize      ?bytes=N&status=S (64 MiB, 200): S with N bytes of 'x', chunked
 //	anything else     404 {"Message":"Not Found"}
 //
 // GET /_test/stats returns the counters as JSON (see statsSnapshot);

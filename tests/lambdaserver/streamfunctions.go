@@ -22,6 +22,9 @@ var streamFunctions = map[string]streamBehaviour{
 	"stream-no-complete":     {run: streamNoComplete},
 	"stream-exception":       {run: streamException},
 	"stream-stall":           {run: streamStall},
+
+	// Over Lambda's streamed response limit if asked (oversize.go).
+	"stream-oversize": {run: streamOversize},
 }
 
 // chunkPlan is the payload every stream-* function takes:

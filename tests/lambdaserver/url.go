@@ -41,6 +41,8 @@ var urlFunctions = map[string]func(w http.ResponseWriter, r *http.Request, req u
 	"url-stream":  urlStream,
 	"url-status":  urlStatus,
 	"url-headers": urlHeaders,
+	// Bodies over Lambda's limits (oversize.go).
+	"url-oversize": urlOversize,
 }
 
 // urlMessage is the JSON body of the answers function URLs give on their

@@ -21,6 +21,7 @@ use aws_smithy_runtime_api::client::identity::Identity;
 
 use crate::config::ClientConfig;
 use crate::error::{error_chain, InvokeError};
+use crate::redact::Redacted;
 
 /// Start refreshing this long before expiry (in the background).
 const REFRESH_AHEAD: Duration = Duration::from_secs(300);
@@ -37,6 +38,16 @@ const FAILURE_BACKOFF: Duration = Duration::from_secs(5);
 pub enum CredentialSource {
     Static(Identity),
     Chain(Arc<Chain>),
+}
+
+/// `Debug` shows where credentials come from, never what they are.
+impl std::fmt::Debug for CredentialSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Static(_) => f.debug_tuple("Static").field(&Redacted).finish(),
+            Self::Chain(chain) => f.debug_tuple("Chain").field(chain).finish(),
+        }
+    }
 }
 
 impl CredentialSource {
@@ -66,6 +77,17 @@ pub struct Chain {
     state: Mutex<State>,
     /// Held by the one task asking the provider.
     refreshing: tokio::sync::Mutex<()>,
+}
+
+/// `Debug`: whether there is a provider and cached credentials, not them.
+impl std::fmt::Debug for Chain {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let cached = self.lock().cached.is_some();
+        f.debug_struct("Chain")
+            .field("provider", &self.provider.is_some())
+            .field("cached", &cached.then_some(Redacted))
+            .finish_non_exhaustive()
+    }
 }
 
 #[derive(Default)]
@@ -257,6 +279,61 @@ mod tests {
             out.push(task.await.unwrap());
         }
         out
+    }
+
+    /// A real credential_process, through aws-config's profile provider:
+    /// it writes a token to stderr and exits 3. The error says it exited
+    /// with status 3; what it wrote stays out (issue 20).
+    // aws-config's profile_file names are deprecated for aws-runtime's,
+    // which is no dependency of this crate.
+    #[allow(deprecated)]
+    #[tokio::test]
+    async fn a_failed_credential_process_says_its_exit_status_not_its_stderr() {
+        use aws_config::profile::profile_file::{ProfileFileKind, ProfileFiles};
+        use aws_config::profile::ProfileFileCredentialsProvider;
+        let dir = std::env::temp_dir().join(format!("xk6-lambda-process-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let config = dir.join("config");
+        std::fs::write(
+            &config,
+            "[profile leaky]\ncredential_process = echo \"helper failed: token=s3cretPW\" 1>&2; exit 3\n",
+        )
+        .unwrap();
+        let provider = ProfileFileCredentialsProvider::builder()
+            .profile_files(
+                ProfileFiles::builder()
+                    .with_file(ProfileFileKind::Config, &config)
+                    .build(),
+            )
+            .profile_name("leaky")
+            .build();
+        let chain = Arc::new(Chain::new(Some(SharedCredentialsProvider::new(provider))));
+        let error = Chain::identity(&chain).await.unwrap_err();
+        std::fs::remove_dir_all(&dir).unwrap();
+        assert_eq!(error.name, "CredentialsError");
+        assert!(!error.message.contains("s3cretPW"), "{}", error.message);
+        assert!(
+            error.message.contains("exit status: 3"),
+            "{}",
+            error.message
+        );
+    }
+
+    #[test]
+    fn debug_output_hides_static_keys() {
+        let config = ClientConfig {
+            region: "us-east-1".into(),
+            access_key_id: Some("AKIAIOSFODNN7EXAMPLE".into()),
+            secret_access_key: Some("s3cretKEYs3cretKEY".into()),
+            session_token: Some("s3cretTOKEN".into()),
+            ..Default::default()
+        };
+        let source = CredentialSource::new(&config, &SdkConfig::builder().build());
+        let text = format!("{source:?}");
+        assert!(!text.contains("s3cret") && !text.contains("AKIA"), "{text}");
+        let (chain, _) = chain(None);
+        let text = format!("{:?}", CredentialSource::Chain(chain));
+        assert!(text.starts_with("Chain"), "{text}");
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

@@ -142,10 +142,10 @@ pub fn build(
     }
     builder = builder.header("x-amz-date", &signature.amz_date);
     if let Some(token) = key.session_token {
-        builder = builder.header("x-amz-security-token", token);
+        builder = builder.header("x-amz-security-token", sensitive(token)?);
     }
     let mut http_request = builder
-        .header(AUTHORIZATION, &signature.authorization)
+        .header(AUTHORIZATION, sensitive(&signature.authorization)?)
         .body(())
         .map_err(|e| InvokeError::validation("name", format!("cannot build the request: {e}")))?;
 
@@ -161,6 +161,14 @@ pub fn build(
     Ok(Signed {
         request: http_request,
         head_len,
+    })
+}
+
+/// A header value that holds a credential (`Authorization`,
+/// `X-Amz-Security-Token`), marked sensitive (`redact::sensitive_header`).
+pub(super) fn sensitive(value: &str) -> Result<HeaderValue, InvokeError> {
+    crate::redact::sensitive_header(value).ok_or_else(|| {
+        InvokeError::internal("cannot sign the request: a credential is not header text")
     })
 }
 
@@ -273,11 +281,53 @@ mod tests {
         );
     }
 
+    /// Authorization and the session token are sensitive (left out of
+    /// Debug output, never indexed by HTTP/2's HPACK), on both operations.
+    #[test]
+    fn credentials_headers_are_sensitive() {
+        let endpoint = Endpoint::parse("http://127.0.0.1:9000").unwrap();
+        let identity = Identity::from(Credentials::new(
+            "AKID",
+            "SECRET",
+            Some("s3cretTOKEN".into()),
+            None,
+            "test",
+        ));
+        let request = InvokeRequest {
+            function_name: "f".into(),
+            ..Default::default()
+        };
+        let signer = Signer::new("lambda", "us-east-1");
+        for operation in [Operation::Invoke, Operation::InvokeWithResponseStream] {
+            let signed = build(
+                operation,
+                &endpoint,
+                &signer,
+                &identity,
+                &request,
+                &Bytes::new(),
+            )
+            .unwrap();
+            let headers = signed.request.headers();
+            for name in ["authorization", "x-amz-security-token"] {
+                assert!(headers[name].is_sensitive(), "{operation:?}: {name}");
+            }
+            assert!(!headers["x-amz-date"].is_sensitive());
+            let text = format!("{:?}", signed.request);
+            assert!(
+                !text.contains("s3cretTOKEN") && !text.contains("Signature="),
+                "{text}"
+            );
+        }
+    }
+
     #[test]
     fn endpoints_keep_a_path_prefix_and_refuse_other_schemes() {
         let endpoint = Endpoint::parse("https://proxy.example.com/lambda/").unwrap();
         assert_eq!(endpoint.origin, "https://proxy.example.com");
         assert_eq!(endpoint.prefix, "/lambda");
         assert!(Endpoint::parse("ftp://x").is_err());
+        let err = Endpoint::parse("ftp://user:s3cretPW@x").unwrap_err();
+        assert!(err.message.contains("ftp://user:***@x"), "{}", err.message);
     }
 }

@@ -15,6 +15,7 @@
 //! check byte for byte. The direct transport has no other SigV4; the SDK
 //! transport (`transport: 'sdk'`) signs with aws-sigv4 through the SDK.
 
+use crate::redact::{presence, Redacted};
 use std::borrow::Cow;
 use std::sync::Mutex;
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -48,11 +49,22 @@ const NOT_UNRESERVED: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'.')
     .remove(b'~');
 
-/// The credentials one request is signed with.
+/// The credentials one request is signed with. `Debug` shows none of
+/// them.
 pub struct Key<'a> {
     pub access_key_id: &'a str,
     pub secret_access_key: &'a str,
     pub session_token: Option<&'a str>,
+}
+
+impl std::fmt::Debug for Key<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Key")
+            .field("access_key_id", &Redacted)
+            .field("secret_access_key", &Redacted)
+            .field("session_token", &presence(&self.session_token))
+            .finish()
+    }
 }
 
 /// What to add to the request: `x-amz-date`, `x-amz-security-token` (when
@@ -64,6 +76,18 @@ pub struct Signature {
     /// The body's SHA-256 in hex, signed as `x-amz-content-sha256`, when
     /// [`Request::content_sha256`] asked for it.
     pub content_sha256: Option<String>,
+}
+
+/// `Debug` leaves out the authorization: it names the access key, and is
+/// valid for its request.
+impl std::fmt::Debug for Signature {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Signature")
+            .field("amz_date", &self.amz_date)
+            .field("authorization", &Redacted)
+            .field("content_sha256", &self.content_sha256)
+            .finish()
+    }
 }
 
 /// A request to sign with [`Signer::sign`].
@@ -101,6 +125,19 @@ struct CachedKey {
     date: [u8; 8],
     secret: String,
     key: [u8; 32],
+}
+
+/// `Debug` shows the service and region: the cached key (and the secret
+/// it is kept with) never.
+impl std::fmt::Debug for Signer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let cached = self.cached.lock().map(|c| c.is_some()).unwrap_or(false);
+        f.debug_struct("Signer")
+            .field("service", &self.service)
+            .field("region", &self.region)
+            .field("cached_key", &cached.then_some(Redacted))
+            .finish()
+    }
 }
 
 impl Signer {
@@ -489,6 +526,38 @@ mod tests {
     use aws_credential_types::Credentials;
     use aws_smithy_runtime_api::client::identity::Identity;
     use std::time::Duration;
+
+    /// A signer keeps the secret and the day's key derived from it; a key
+    /// holds the secret and the session token: `Debug` shows none of them.
+    #[test]
+    fn debug_output_hides_the_secret_and_what_is_derived_from_it() {
+        let signer = Signer::new("lambda", "eu-west-1");
+        let key = Key {
+            access_key_id: "AKIDEXAMPLE",
+            secret_access_key: "s3cretKEY",
+            session_token: Some("s3cretTOKEN"),
+        };
+        let signature = signer.sign_post(&key, SystemTime::now(), "/", "", &[("host", "h")], b"");
+        let cached = signer
+            .cached
+            .lock()
+            .unwrap()
+            .as_ref()
+            .map(|c| c.key)
+            .unwrap();
+        let hex: String = cached.iter().map(|b| format!("{b:02x}")).collect();
+        for text in [
+            format!("{signer:?}"),
+            format!("{key:?}"),
+            format!("{signature:?}"),
+        ] {
+            assert!(!text.contains("s3cret"), "{text}");
+            assert!(!text.contains(&hex[..16]), "{text}");
+            assert!(!text.contains(&signature.authorization), "{text}");
+        }
+        assert!(format!("{signer:?}").contains("eu-west-1"));
+        assert!(format!("{key:?}").contains("** redacted **"));
+    }
 
     /// What aws-sigv4 adds to the same request (`x-amz-content-sha256`
     /// when asked for): x-amz-date, authorization, x-amz-content-sha256.

@@ -14,7 +14,7 @@ use aws_smithy_runtime_api::client::identity::Identity;
 use http::header::{HeaderValue, AUTHORIZATION, CONTENT_LENGTH, HOST, USER_AGENT};
 use http::Method;
 
-use super::request::{head_len, signing_key, Signed};
+use super::request::{head_len, sensitive, signing_key, Signed};
 use super::sigv4::{self, Signer};
 use super::stream::with_retries;
 use super::{send, CredentialSource};
@@ -191,17 +191,12 @@ fn build(
     }
     builder = builder
         .header("x-amz-date", &signature.amz_date)
-        .header(AUTHORIZATION, &signature.authorization);
+        .header(AUTHORIZATION, sensitive(&signature.authorization)?);
     if let Some(content_sha256) = &signature.content_sha256 {
         builder = builder.header("x-amz-content-sha256", content_sha256);
     }
     if let Some(token) = key.session_token {
-        // Sensitive: left out of Debug output, as aws-sigv4 marks it.
-        let mut token = HeaderValue::from_str(token).map_err(|_| {
-            InvokeError::internal("cannot sign the request: the session token is not text")
-        })?;
-        token.set_sensitive(true);
-        builder = builder.header("x-amz-security-token", token);
+        builder = builder.header("x-amz-security-token", sensitive(token)?);
     }
     let mut http_request = builder
         .body(())
@@ -414,6 +409,7 @@ mod tests {
         assert_eq!(r.headers()["content-length"], "7");
         assert_eq!(r.headers()["x-amz-security-token"], "token");
         assert!(r.headers()["x-amz-security-token"].is_sensitive());
+        assert!(r.headers()["authorization"].is_sensitive());
         // sha256 of {"a":1}
         assert_eq!(
             r.headers()["x-amz-content-sha256"],

@@ -25,7 +25,8 @@ use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 use aws_smithy_types::config_bag::ConfigBag;
 use bytes::Bytes;
 
-use crate::error::{error_chain, k6_code, InvokeError};
+use crate::error::{error_chain, find_source, k6_code, InvokeError};
+use crate::limits::{error_message, BoundedAnswer, TooLarge};
 use crate::metering::{Traffic, TrafficMeter};
 use crate::report::Report;
 use crate::request::{InvokeRequest, LogType};
@@ -82,6 +83,7 @@ async fn call(
     let mut output = call
         .customize()
         .interceptor(TrafficMeter(Arc::clone(traffic)))
+        .interceptor(BoundedAnswer::STREAM)
         .interceptor(remapped.clone())
         .send()
         .await?;
@@ -109,7 +111,9 @@ async fn call(
                     .payload
                     .map_or_else(Bytes::new, |blob| Bytes::from(blob.into_inner()));
                 traffic.add_received(chunk.len() as u64);
-                progress.deliver(chunk, traffic);
+                progress
+                    .deliver(chunk, traffic)
+                    .map_err(|too_large| too_large.error(status, Some(&progress.so_far())))?;
             }
             Ok(Some(Event::InvokeComplete(complete))) => break complete,
             Ok(Some(_)) => {} // an event this SDK version does not know
@@ -129,7 +133,7 @@ async fn call(
                     error.code().unwrap_or("ServiceException").to_owned(),
                     format!(
                         "{} (in the event stream, {})",
-                        error.message().unwrap_or("no message"),
+                        error_message(error.message().unwrap_or("no message").to_owned(), false),
                         progress.so_far()
                     ),
                     status,
@@ -140,6 +144,10 @@ async fn call(
                 return Err(error);
             }
             Err(other) => {
+                if let Some(too_large) = find_source::<TooLarge>(&other) {
+                    // A frame over its bound (limits::BoundedAnswer).
+                    return Err(too_large.error(status, Some(&progress.so_far())));
+                }
                 let what = if matches!(other, SdkError::ResponseError(_)) {
                     "cannot be read" // damaged frames
                 } else {
