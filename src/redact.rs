@@ -253,7 +253,7 @@ mod tests {
             (name == "HTTP_PROXY").then(|| "http://user:s3cretPW@proxy.example:3128".to_owned())
         })
         .unwrap();
-        let network = crate::network::Network::new(Default::default(), proxies).unwrap();
+        let network = crate::network::Network::with_proxies(Default::default(), proxies).unwrap();
         let uri: http::Uri = "http://lambda.example/2015-03-31/functions/f/invocations"
             .parse()
             .unwrap();

@@ -89,6 +89,18 @@ impl Network {
         })
     }
 
+    /// A network of its own, not shared, with the given proxy settings
+    /// instead of the environment's: for tests.
+    #[cfg(test)]
+    pub(crate) fn with_proxies(
+        policy: NetworkPolicy,
+        proxies: proxy::Proxies,
+    ) -> Result<Self, ConfigError> {
+        let local_ip = policy.parse()?.local_ip;
+        let routing = Arc::new(Routing::new(policy.clone(), proxies)?);
+        Ok(Self::with_routing(policy, routing, local_ip))
+    }
+
     fn with_routing(
         policy: NetworkPolicy,
         routing: Arc<Routing>,
