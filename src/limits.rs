@@ -13,9 +13,13 @@
 //!
 //! The direct transport reads through [`read_at_most`]; the SDK transport
 //! through `BoundedAnswer`, an interceptor that puts `BoundedBody`
-//! around the body before the SDK reads it (the SDK reads a non-streaming
-//! answer whole into memory, and an event stream a whole frame at a
-//! time, whatever its size).
+//! around the body before the SDK reads it. Where the SDK buffers
+//! (aws-smithy-runtime 1.16, aws-smithy-http 0.64): the orchestrator reads
+//! a non-streaming answer whole into memory (`read_body`, in
+//! `client/orchestrator.rs`, right after `modify_before_deserialization`),
+//! so Invoke's answers and every error answer, InvokeWithResponseStream's
+//! included; an event stream's receiver buffers each frame whole, up to
+//! the length its prelude claims.
 
 use std::pin::Pin;
 use std::task::{Context, Poll};

@@ -19,7 +19,7 @@ func TestPlainHTTPHosts(t *testing.T) {
 	t.Parallel()
 	for url, want := range map[string]string{
 		"http://lambda.example:9000/p":   "lambda.example",
-		" HTTP://Lambda.Example ":        "lambda.example",
+		"HTTP://Lambda.Example":          "lambda.example",
 		"http://10.0.0.7:9000":           "10.0.0.7",
 		"http://[2001:db8::1]:9000":      "2001:db8::1",
 		"http://user:pw@lambda.example":  "lambda.example",
@@ -37,6 +37,8 @@ func TestPlainHTTPHosts(t *testing.T) {
 	} {
 		assert.Equal(t, want, plainHTTPHost(url), url)
 	}
+	// As the library reads an endpoint: trimmed.
+	assert.Equal(t, "lambda.example", plainHTTPHost(" http://lambda.example "))
 }
 
 // recorder collects warnings.
