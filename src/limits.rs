@@ -37,28 +37,32 @@ use hyper::body::{Body, Frame, SizeHint};
 use crate::error::{k6_code, InvokeError};
 use crate::stream::eventstream::MAX_FRAME;
 
-/// A synchronous Invoke's answer. Lambda's quotas page: "Invocation
-/// payload (request and response): 6 MB each for request and response
-/// (synchronous)" (<https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html>);
+/// A synchronous Invoke's answer: 6 MB. Lambda's quotas page lists
+/// "Invocation payload (request and response)" as "6 MB (synchronous)"
+/// (<https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html>);
 /// the Invoke API reference: "For synchronous invocations, the maximum
-/// payload size is 6 MB" (<https://docs.aws.amazon.com/lambda/latest/api/API_Invoke.html>).
-/// In bytes, Lambda refuses a larger response with
-/// `Function.ResponseSizeTooLarge`, "Response payload size exceeded
-/// maximum allowed payload size (6291556 bytes)": 6 MiB and 100 bytes
-/// (its requests stop at 6,291,456: "Request must be smaller than 6291456
-/// bytes"). The bound is the response's figure, so that no payload
-/// Lambda sends is refused.
+/// payload size is 6 MB"; a function URL in BUFFERED mode: "The maximum
+/// payload size is 6 MB"
+/// (<https://docs.aws.amazon.com/lambda/latest/dg/config-rs-invoke-furls.html>).
+/// In bytes the documentation says nothing; Lambda's own error for a
+/// larger response, `Function.ResponseSizeTooLarge`, says "Response
+/// payload size exceeded maximum allowed payload size (6291556 bytes)":
+/// 6 MiB and 100 bytes, while its requests stop at 6 MiB ("Request must be
+/// smaller than 6291456 bytes"). Both are quoted by Zac Charles, "Deep
+/// Dive: Lambda's Response Payload Size Limit", 2022 (a third party's
+/// measurement, not AWS's documentation). The bound is the response's
+/// figure, the larger: no payload Lambda sends is refused.
 pub const MAX_RESPONSE: usize = 6 * 1024 * 1024 + 100;
 
 /// A streamed response: InvokeWithResponseStream's payload, and a
 /// function URL's body (its RESPONSE_STREAM mode streams; BUFFERED answers
-/// with at most 6 MB). "The maximum response payload size is 200 MB"
-/// (<https://docs.aws.amazon.com/lambda/latest/dg/config-rs-invoke-furls.html>;
-/// the quotas page: "200 MB for each streamed response"), by default, since
-/// July 2025 (20 MB before:
+/// with at most 6 MB): "The maximum response payload size is 200 MB"
+/// (<https://docs.aws.amazon.com/lambda/latest/dg/config-rs-invoke-furls.html>,
+/// and the SDKs' `InvokeMode` documentation), by default since July 2025
+/// (20 MB before, "however, you can request a quota increase":
 /// <https://aws.amazon.com/about-aws/whats-new/2025/07/aws-lambda-response-streaming-200-mb-payloads/>).
 /// Counted in MiB, the larger reading, as Lambda's "6 MB" is 6 MiB:
-/// 209,715,200 bytes.
+/// 209,715,200 bytes. An account with a raised quota is not known here.
 pub const MAX_STREAMED_RESPONSE: u64 = 200 * 1024 * 1024;
 
 /// What is read of an error answer's body (any status from 300) to parse
