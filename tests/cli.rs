@@ -8,7 +8,6 @@ mod server;
 
 use std::fs;
 use std::io::Write;
-use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -697,12 +696,9 @@ fn emulator_function_errors_exit_3_named_after_the_error_type() {
 
 #[test]
 fn network_errors_exit_3() {
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let run = run(&["echo", "-A", "{}", "--invoke-port", &port.to_string()]);
+    // Port 1 of loopback refuses every connection (privileged, outside the
+    // ephemeral range: no test's listener can take it).
+    let run = run(&["echo", "-A", "{}", "--invoke-port", "1"]);
     run.expect(3);
     assert!(
         run.stderr.starts_with("TCPError: connection refused"),

@@ -4,7 +4,6 @@ import (
 	"encoding/base64"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -159,11 +158,10 @@ func TestServiceErrorsCarryTheAWSType(t *testing.T) {
 
 func TestRefusedConnectionsRejectWithANetworkError(t *testing.T) {
 	t.Parallel()
-	listener, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	addr := listener.Addr().String()
-	require.NoError(t, listener.Close()) // nothing listens there now
-	got := run(t, newRuntime(t), "http://"+addr, `
+	// Port 1 of loopback refuses every connection: privileged and outside
+	// the ephemeral range, no other test's listener can take it (a port
+	// freed by closing a listener could be taken, under load).
+	got := run(t, newRuntime(t), "http://127.0.0.1:1", `
 		try { await client.invoke('add-numbers', '{}'); result = 'resolved'; }
 		catch (e) { result = { isNetworkError: e instanceof NetworkError, name: e.name, code: e.code,
 			refused: e.message.startsWith('connection refused') }; }`)

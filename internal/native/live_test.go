@@ -7,6 +7,12 @@ import (
 	"time"
 )
 
+// refusedAddr refuses every connection, for certain: port 1 of loopback
+// is privileged and outside the ephemeral range, so no other test's
+// listener can take it and no connection's own source port can be it (a
+// port freed by closing a listener could be both, under load).
+const refusedAddr = "127.0.0.1:1"
+
 func liveCounts(t *testing.T) LiveCounts {
 	t.Helper()
 	counts, err := ReadLiveCounts()
@@ -40,11 +46,7 @@ func waitForCounts(t *testing.T, what string, want func(LiveCounts) bool) {
 // Go value is collected. The tests of this package run one at a time, so
 // the counts move only with this test.
 func TestLiveCountsFollowInvocationsBackToZero(t *testing.T) {
-	// Port 1 of loopback refuses every connection, for certain: it is
-	// privileged and outside the ephemeral range, so no other test's
-	// listener can take it and no connection's own source port can be it
-	// (a port freed by closing a listener could be both, under load).
-	const addr = "127.0.0.1:1"
+	const addr = refusedAddr
 
 	base := liveCounts(t)
 	const n = 5

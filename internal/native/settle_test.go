@@ -4,23 +4,16 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"net"
 	"strings"
 	"testing"
 	"time"
 )
 
-// refusedClient is a client for an address nothing listens on: every
-// call fails at once (TCPError).
+// refusedClient is a client for refusedAddr: every call fails at once
+// (TCPError).
 func refusedClient() (*Client, error) {
-	listener, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return nil, err
-	}
-	addr := listener.Addr().String()
-	_ = listener.Close()
 	config := fmt.Appendf(nil, `{"region":"us-east-1","endpoint":"http://%s",`+
-		`"accessKeyId":"AKIAIOSFODNN7EXAMPLE","secretAccessKey":"wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"}`, addr)
+		`"accessKeyId":"AKIAIOSFODNN7EXAMPLE","secretAccessKey":"wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"}`, refusedAddr)
 	client, rej := NewClient(config)
 	if rej != nil {
 		return nil, fmt.Errorf("NewClient: %+v", rej.Decode())

@@ -430,11 +430,10 @@ mod tests {
     fn a_panic_while_delivering_still_completes_once() {
         let _serial = TEST_LOCK.lock().unwrap_or_else(|e| e.into_inner());
         let base = counts();
-        // Nothing listens there: every invocation fails at once.
-        let endpoint = {
-            let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-            format!("http://{}", listener.local_addr().unwrap())
-        };
+        // Port 1 of loopback refuses every connection: every invocation
+        // fails at once. (A port freed by closing a listener could be taken
+        // by another test's server, or be a connection's own source port.)
+        let endpoint = "http://127.0.0.1:1";
         let config = format!(
             r#"{{"region":"us-east-1","endpoint":"{endpoint}","accessKeyId":"AKIAIOSFODNN7EXAMPLE","secretAccessKey":"wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"}}"#
         );
