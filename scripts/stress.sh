@@ -15,9 +15,11 @@
 # Suites:
 #   cargo  every test binary of `cargo test` (built once, then run)
 #   go     the Go tests of the module and of tests/lambdaserver (built once)
-#   e2e    the end-to-end scripts that need no build of their own, against
-#          build/k6 (scripts/build.sh first), cargo lambda watch and
-#          tests/lambdaserver
+#   e2e    the end-to-end scripts that need no build of their own, with
+#          build/k6 (scripts/build.sh first): those scripts/test.sh runs on
+#          the shared cargo lambda watch and tests/lambdaserver, then those
+#          that start a server of their own (faults, bounds, secrets,
+#          network options, signals)
 # Exit status: 0 when every run of every suite passed.
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
@@ -105,13 +107,20 @@ go_suite() {
 }
 
 e2e_suite() {
-  local status=0
-  tests/e2e/run_leaks.sh || status=1
-  tests/e2e/run_metrics.sh || status=1
-  tests/e2e/run_lambdaserver.sh || status=1
-  tests/e2e/run_streaming.sh || status=1
-  tests/e2e/run_faults.sh || status=1
-  build/k6 run --quiet -e LAMBDA_ENDPOINT="$WATCH_URL" tests/e2e/watch.js || status=1
+  local status=0 script
+  # On the shared servers, as scripts/test.sh runs them.
+  for script in tests/e2e/run_leaks.sh tests/e2e/run_metrics.sh tests/e2e/run_lambdaserver.sh \
+    tests/e2e/run_streaming.sh; do
+    env LAMBDASERVER_URL="$LAMBDASERVER_URL" "$script" || { echo "FAILED: $script"; status=1; }
+  done
+  # Each with a server of its own.
+  for script in tests/e2e/run_faults.sh tests/e2e/run_bounds.sh tests/e2e/run_secrets.sh \
+    tests/e2e/run_network_policy.sh tests/e2e/run_signals.sh; do
+    "$script" || { echo "FAILED: $script"; status=1; }
+  done
+  for script in tests/e2e/watch.js tests/e2e/bad_input.js; do
+    build/k6 run --quiet -e LAMBDA_ENDPOINT="$WATCH_URL" "$script" || { echo "FAILED: $script"; status=1; }
+  done
   return "$status"
 }
 
@@ -140,7 +149,6 @@ for suite in "${SUITES[@]}"; do
     start_watch "$port" "$work/watch.log"
     export WATCH_URL="http://127.0.0.1:$port"
     start_lambdaserver "$work"
-    export LAMBDASERVER_URL
     ;;
   *) die "unknown suite $suite (cargo, go, e2e)" ;;
   esac
