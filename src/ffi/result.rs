@@ -155,10 +155,21 @@ impl Finished {
 }
 
 /// What a completion holds: an outcome, or a chunk of a streamed call.
+/// The outcome is boxed: a response is some 250 bytes, and a stream's
+/// many chunk completions need not each be that large.
 #[derive(Debug)]
 enum Content {
-    Finished(Finished),
+    Finished(Box<Finished>),
     Chunk { bytes: Bytes, gap_ns: u64 },
+}
+
+impl Content {
+    fn finished(&self) -> Option<&Finished> {
+        match self {
+            Self::Finished(finished) => Some(finished),
+            Self::Chunk { .. } => None,
+        }
+    }
 }
 
 /// What a queued completion owns; its `LambdaResult` points into it.
@@ -182,7 +193,7 @@ impl LambdaCompletionData {
             })
         });
         Box::new(Self {
-            content: Content::Finished(finished),
+            content: Content::Finished(Box::new(finished)),
             error_json,
             _live: live::COMPLETIONS.token(),
         })
@@ -197,19 +208,19 @@ impl LambdaCompletionData {
     }
 
     pub(crate) fn kind(&self) -> LambdaCompletionKind {
-        match &self.content {
-            Content::Finished(Finished::Streamed(_)) => LambdaCompletionKind::Streamed,
-            Content::Finished(_) => LambdaCompletionKind::Invoked,
-            Content::Chunk { .. } => LambdaCompletionKind::Chunk,
+        match self.content.finished() {
+            Some(Finished::Streamed(_)) => LambdaCompletionKind::Streamed,
+            Some(_) => LambdaCompletionKind::Invoked,
+            None => LambdaCompletionKind::Chunk,
         }
     }
 
     /// A chunk's bytes, or a streamed call's outcome JSON; else absent.
     pub(crate) fn bytes(&self) -> LambdaText {
-        match &self.content {
-            Content::Chunk { bytes, .. } => LambdaText::of(bytes),
-            Content::Finished(Finished::Streamed(json)) => LambdaText::of(json),
-            Content::Finished(_) => LambdaText::ABSENT,
+        match (&self.content, self.content.finished()) {
+            (Content::Chunk { bytes, .. }, _) => LambdaText::of(bytes),
+            (_, Some(Finished::Streamed(json))) => LambdaText::of(json),
+            _ => LambdaText::ABSENT,
         }
     }
 
@@ -229,7 +240,7 @@ impl LambdaCompletionData {
                 .map_or(LambdaText::ABSENT, LambdaText::of),
             ..LambdaResult::EMPTY
         };
-        let Content::Finished(Finished::Invoked(invoked)) = &self.content else {
+        let Some(Finished::Invoked(invoked)) = self.content.finished() else {
             return result;
         };
         let wire = &invoked.wire;
