@@ -73,6 +73,21 @@ def main(path):
         init = [d for d in by_metric["lambda_init_duration"] if d["tags"].get("tenant", "").startswith(f"{t}-")]
         check(f"{t}: one lambda_init_duration per tenant's cold start", len(init) == 2, f"{len(init)}")
 
+    # The refusals Lambda answers are failed invocations tagged with the
+    # AWS error type and the status, as other service errors are: per
+    # transport, the tenant-isolated function without a tenant (invoke and
+    # invokeWithResponseStream), echo with a tenant, the durable name
+    # started with another payload.
+    failed = [d["tags"] for d in by_metric["lambda_invocation_failed"] if d["value"] == 1]
+    for function, code, status, want in [
+        ("tenant-isolated", "InvalidParameterValueException", "400", 4),
+        ("echo", "InvalidParameterValueException", "400", 2),
+        ("durable", "DurableExecutionAlreadyStartedException", "409", 2),
+    ]:
+        got = sum(1 for tags in failed if tags.get("function") == function
+                  and tags.get("error_code") == code and tags.get("status") == status)
+        check(f"{function}: {want} failed invocations tagged error_code {code}, status {status}", got == want, f"{got}")
+
     failed = [r for r in results if not r[1]]
     for name, ok, detail in results:
         print(f"{'ok  ' if ok else 'FAIL'} {name}" + ("" if ok else f": {detail}"))
