@@ -120,6 +120,20 @@ export interface InvokeOptions {
   clientContext?: string;
   /** A version or alias; also accepted as the name's `:qualifier` suffix. */
   qualifier?: string;
+  /**
+   * The tenant of a function in tenant isolation mode (`X-Amz-Tenant-Id`):
+   * 1 to 256 of letters, digits, spaces and `. _ : / = + - @`, not beginning
+   * or ending with a space. Such a function refuses a call without one, any
+   * other function a call with one (`InvalidParameterValueException`).
+   */
+  tenantId?: string;
+  /**
+   * The execution of a durable function (`X-Amz-Durable-Execution-Name`):
+   * 1 to 64 of letters, digits, `-` and `_`. The same name with the same
+   * payload returns the same execution; with another payload the call
+   * rejects with `DurableExecutionAlreadyStartedException` (409).
+   */
+  durableExecutionName?: string;
   /** k6 tags of this invocation's samples (not sent), as `http.post`'s `params.tags`. */
   tags?: Record<string, string>;
 }
@@ -133,8 +147,12 @@ export interface InvocationReport {
   billedDurationMs: number;
   memorySizeMB: number;
   maxMemoryUsedMB: number;
-  /** On cold starts only. */
+  /** On cold starts that ran an Init only (not on a SnapStart restore). */
   initDurationMs?: number;
+  /** SnapStart: on the invocation that restored a new execution environment from the snapshot. */
+  restoreDurationMs?: number;
+  /** SnapStart: the billed part of the restore (loading the runtime, the after-restore hooks). */
+  billedRestoreDurationMs?: number;
 }
 
 /** What `invoke` fulfils with (k6-jslib-aws's InvocationResponse, plus `report`). */
@@ -149,6 +167,8 @@ export interface InvocationResponse {
   payload: string;
   /** The parsed REPORT line, with `logType: 'Tail'`. */
   report?: InvocationReport;
+  /** `X-Amz-Durable-Execution-Arn`: present only when Lambda sent it (a durable function's execution). */
+  durableExecutionArn?: string;
 }
 
 /**
@@ -175,6 +195,8 @@ export interface InvokeWithResponseStreamOptions {
   clientContext?: string;
   /** A version or alias; also accepted as the name's `:qualifier` suffix. */
   qualifier?: string;
+  /** As `invoke`'s. (The operation has no `durableExecutionName`: it is refused.) */
+  tenantId?: string;
   /** k6 tags of this invocation's samples (not sent). */
   tags?: Record<string, string>;
   /** Each PayloadChunk's bytes, as it arrives. */
@@ -182,7 +204,7 @@ export interface InvokeWithResponseStreamOptions {
 }
 
 /** What `invokeWithResponseStream` fulfils with: `invoke`'s fields, plus what the stream was. */
-export interface StreamingInvocationResponse extends InvocationResponse {
+export interface StreamingInvocationResponse extends Omit<InvocationResponse, 'durableExecutionArn'> {
   /** 200, or 204 for DryRun (no stream). */
   statusCode: number;
   /** The function's content type (`X-Amzn-Remapped-Content-Type`), e.g. `application/octet-stream`. */

@@ -97,6 +97,13 @@ typedef struct LambdaInvokeRequest {
   // Version or alias.
   const uint8_t *qualifier;
   size_t qualifier_len;
+  // `X-Amz-Tenant-Id`: 1 to 256 characters (tenant isolation mode).
+  const uint8_t *tenant_id;
+  size_t tenant_id_len;
+  // `X-Amz-Durable-Execution-Name`: 1 to 64 of `[a-zA-Z0-9-_]`; Invoke
+  // only (InvokeWithResponseStream refuses it).
+  const uint8_t *durable_execution_name;
+  size_t durable_execution_name_len;
 } LambdaInvokeRequest;
 
 // Receives an invocation's outcome, on a thread of the library's runtime.
@@ -105,7 +112,9 @@ typedef struct LambdaInvokeRequest {
 // - `{"statusCode": 200, "executedVersion": "...", "logResult": "...",
 //   "payload": "...", "functionError": "Unhandled", "report": {"durationMs":
 //   1.5, "billedDurationMs": 2, "memorySizeMB": 128, "maxMemoryUsedMB": 64,
-//   "initDurationMs": 100}, "bytesSent": 512, "bytesReceived": 300,
+//   "initDurationMs": 100, "restoreDurationMs": 312.5,
+//   "billedRestoreDurationMs": 180}, "durableExecutionArn": "arn:...",
+//   "bytesSent": 512, "bytesReceived": 300,
 //   "durationNs": 1500000, "endUnixNs": 1764000000000000000}`
 //   (absent fields omitted);
 // - `{"error": {"kind": "service|network|validation|cancelled|credentials|config|internal",
@@ -172,15 +181,23 @@ typedef struct LambdaResult {
   bool has_report;
   // `report_init_duration_ms` is set (a cold start).
   bool has_init_duration;
+  // `report_restore_duration_ms` is set (a SnapStart restore).
+  bool has_restore_duration;
+  // `report_billed_restore_duration_ms` is set.
+  bool has_billed_restore_duration;
   struct LambdaText payload;
   struct LambdaText executed_version;
   struct LambdaText function_error;
   struct LambdaText log_result;
+  // `X-Amz-Durable-Execution-Arn`, when Lambda sent it.
+  struct LambdaText durable_execution_arn;
   double report_duration_ms;
   double report_billed_duration_ms;
   double report_memory_size_mb;
   double report_max_memory_used_mb;
   double report_init_duration_ms;
+  double report_restore_duration_ms;
+  double report_billed_restore_duration_ms;
   uint64_t bytes_sent;
   uint64_t bytes_received;
   uint64_t duration_ns;

@@ -207,6 +207,8 @@ step "e2e: nothing leaks (liveCounts() in teardown after every outcome and stopp
   env LAMBDASERVER_URL="$LAMBDASERVER_URL" tests/e2e/run_leaks.sh
 step "e2e: metrics, tags, data_sent, thresholds (--out json)" \
   env LAMBDASERVER_URL="$LAMBDASERVER_URL" tests/e2e/run_metrics.sh
+step "e2e: tenant isolation, durable executions, SnapStart restores (both transports, --out json)" \
+  env LAMBDASERVER_URL="$LAMBDASERVER_URL" tests/e2e/run_invoke_features.sh
 step "e2e: response streaming and function URLs (both transports; stream-lines on cargo lambda watch)" \
   env LAMBDASERVER_URL="$LAMBDASERVER_URL" WATCH_URL="$WATCH_URL" tests/e2e/run_streaming.sh
 step "lambda-invoke against watch, moto and lambdaserver" env LAMBDA_INVOKE=build/lambda-invoke \

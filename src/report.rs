@@ -4,10 +4,17 @@
 //! `REPORT RequestId: <id>\tDuration: 12.34 ms\tBilled Duration: 13 ms\t
 //! Memory Size: 128 MB\tMax Memory Used: 64 MB\t[Init Duration: 123.45 ms\t]`
 //!
+//! A SnapStart function's REPORT has, on the invocation that restored a
+//! new execution environment from its snapshot, `Restore Duration: 312.50
+//! ms\tBilled Restore Duration: 180 ms\t` instead of an `Init Duration`
+//! (its Init ran when the version was published; "Monitoring for Lambda
+//! SnapStart", AWS Lambda Developer Guide).
+//!
 //! With the JSON log format, the same figures come as a `platform.report`
 //! event: `{"type":"platform.report","record":{"requestId":"...",
 //! "metrics":{"durationMs":12.34,"billedDurationMs":13,"memorySizeMB":128,
-//! "maxMemoryUsedMB":64,"initDurationMs":123.45}}}`.
+//! "maxMemoryUsedMB":64,"initDurationMs":123.45}}}`, and for a restore
+//! `"restoreDurationMs"` and `"billedRestoreDurationMs"`.
 
 use serde::{Deserialize, Serialize};
 
@@ -23,6 +30,14 @@ pub struct Report {
     /// Present on a cold start only.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub init_duration_ms: Option<f64>,
+    /// SnapStart: present when the invocation restored a new execution
+    /// environment from the snapshot (a cold start without an Init).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub restore_duration_ms: Option<f64>,
+    /// SnapStart: the part of the restore that is billed (loading the
+    /// runtime and the after-restore hooks; not the snapshot's restore).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub billed_restore_duration_ms: Option<f64>,
 }
 
 impl Report {
@@ -66,6 +81,8 @@ impl Report {
             #[serde(default, rename = "maxMemoryUsedMB")]
             max_memory_used_mb: f64,
             init_duration_ms: Option<f64>,
+            restore_duration_ms: Option<f64>,
+            billed_restore_duration_ms: Option<f64>,
         }
         let event: Event = serde_json::from_str(line).ok()?;
         if event.kind != "platform.report" {
@@ -78,6 +95,8 @@ impl Report {
             memory_size_mb: m.memory_size_mb,
             max_memory_used_mb: m.max_memory_used_mb,
             init_duration_ms: m.init_duration_ms,
+            restore_duration_ms: m.restore_duration_ms,
+            billed_restore_duration_ms: m.billed_restore_duration_ms,
         };
         report.is_plausible().then_some(report)
     }
@@ -90,6 +109,8 @@ impl Report {
             self.memory_size_mb,
             self.max_memory_used_mb,
             self.init_duration_ms.unwrap_or_default(),
+            self.restore_duration_ms.unwrap_or_default(),
+            self.billed_restore_duration_ms.unwrap_or_default(),
         ]
         .iter()
         .all(|n| n.is_finite() && *n >= 0.0)
@@ -121,6 +142,8 @@ impl Report {
                 "Memory Size" => report.memory_size_mb = number().unwrap_or_default(),
                 "Max Memory Used" => report.max_memory_used_mb = number().unwrap_or_default(),
                 "Init Duration" => report.init_duration_ms = number(),
+                "Restore Duration" => report.restore_duration_ms = number(),
+                "Billed Restore Duration" => report.billed_restore_duration_ms = number(),
                 _ => {}
             }
         }
@@ -148,6 +171,8 @@ mod tests {
                 memory_size_mb: 128.0,
                 max_memory_used_mb: 64.0,
                 init_duration_ms: Some(120.5),
+                restore_duration_ms: None,
+                billed_restore_duration_ms: None,
             })
         );
         let warm = r#"{"type":"platform.report","record":{"metrics":{"durationMs":1.5,"billedDurationMs":2,"memorySizeMB":256,"maxMemoryUsedMB":30}}}"#;
@@ -197,6 +222,50 @@ mod tests {
             json,
             r#"{"durationMs":12.34,"billedDurationMs":13.0,"memorySizeMB":128.0,"maxMemoryUsedMB":64.0,"initDurationMs":123.45}"#
         );
+    }
+
+    /// SnapStart: a restored environment's REPORT, text and JSON.
+    #[test]
+    fn reads_a_snapstart_restore() {
+        let log = WARM.replace(
+            "64 MB\t",
+            "64 MB\tRestore Duration: 312.50 ms\tBilled Restore Duration: 180 ms\t",
+        );
+        let report = Report::from_log(&log).unwrap();
+        assert_eq!(report.restore_duration_ms, Some(312.5));
+        assert_eq!(report.billed_restore_duration_ms, Some(180.0));
+        assert_eq!(report.init_duration_ms, None, "a restore is no init");
+        assert_eq!(report.billed_duration_ms, 13.0);
+        let json = serde_json::to_string(&report).unwrap();
+        assert_eq!(
+            json,
+            r#"{"durationMs":12.34,"billedDurationMs":13.0,"memorySizeMB":128.0,"maxMemoryUsedMB":64.0,"restoreDurationMs":312.5,"billedRestoreDurationMs":180.0}"#
+        );
+        let warm = Report::from_log(WARM).unwrap();
+        assert_eq!(
+            (warm.restore_duration_ms, warm.billed_restore_duration_ms),
+            (None, None)
+        );
+        let event = r#"{"type":"platform.report","record":{"requestId":"1","metrics":{"durationMs":20.65,"billedDurationMs":21,"memorySizeMB":512,"maxMemoryUsedMB":112,"restoreDurationMs":401.51,"billedRestoreDurationMs":235}}}"#;
+        let report = Report::from_log(event).unwrap();
+        assert_eq!(report.restore_duration_ms, Some(401.51));
+        assert_eq!(report.billed_restore_duration_ms, Some(235.0));
+        assert_eq!(report.init_duration_ms, None);
+        // A restore figure that is no measurement: absent in text, no
+        // report in JSON (as the other figures).
+        let log = WARM.replace(
+            "64 MB\t",
+            "64 MB\tRestore Duration: NaN ms\tBilled Restore Duration: -1 ms\t",
+        );
+        let report = Report::from_log(&log).unwrap();
+        assert_eq!(
+            (
+                report.restore_duration_ms,
+                report.billed_restore_duration_ms
+            ),
+            (None, None)
+        );
+        assert_eq!(Report::from_log(&event.replace("401.51", "-401.51")), None);
     }
 
     #[test]

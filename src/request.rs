@@ -14,6 +14,10 @@ pub const MAX_EVENT_PAYLOAD: usize = 1024 * 1024;
 pub const MAX_CLIENT_CONTEXT: usize = 3583;
 const MAX_FUNCTION_NAME: usize = 256;
 const MAX_QUALIFIER: usize = 128;
+/// `TenantId` of the Invoke API model: 1 to 256 of `[a-zA-Z0-9._:/=+\-@ ]`.
+pub const MAX_TENANT_ID: usize = 256;
+/// `DurableExecutionName` of the Invoke API model: 1 to 64 of `[a-zA-Z0-9-_]`.
+pub const MAX_DURABLE_EXECUTION_NAME: usize = 64;
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum InvocationType {
@@ -84,6 +88,12 @@ pub struct InvokeRequest {
     /// Base64 text, passed as `X-Amz-Client-Context`.
     pub client_context: Option<String>,
     pub qualifier: Option<String>,
+    /// `X-Amz-Tenant-Id`: the tenant of a function in tenant isolation
+    /// mode (each tenant has execution environments of its own).
+    pub tenant_id: Option<String>,
+    /// `X-Amz-Durable-Execution-Name`: the execution of a durable function
+    /// (Invoke only; InvokeWithResponseStream has none).
+    pub durable_execution_name: Option<String>,
 }
 
 impl InvokeRequest {
@@ -96,6 +106,12 @@ impl InvokeRequest {
         }
         if let Some(context) = &self.client_context {
             validate_client_context(context)?;
+        }
+        if let Some(tenant) = &self.tenant_id {
+            validate_tenant_id(tenant)?;
+        }
+        if let Some(name) = &self.durable_execution_name {
+            validate_durable_execution_name(name)?;
         }
         let limit = match self.invocation_type {
             InvocationType::Event => MAX_EVENT_PAYLOAD,
@@ -229,6 +245,56 @@ fn validate_client_context(context: &str) -> Result<(), InvokeError> {
     Ok(())
 }
 
+fn is_tenant_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || "._:/=+-@ ".contains(c)
+}
+
+/// `TenantId`, as the Invoke API model constrains it. Spaces at either
+/// end are refused although the pattern has them: HTTP drops them from a
+/// header value, so Lambda would see another tenant than the script named.
+fn validate_tenant_id(tenant: &str) -> Result<(), InvokeError> {
+    let bad = |rule: &str| {
+        Err(InvokeError::validation(
+            "tenantId",
+            format!("invalid tenantId `{tenant}`: {rule}"),
+        ))
+    };
+    if tenant.is_empty() || tenant.len() > MAX_TENANT_ID {
+        return bad(&format!(
+            "expected 1 to {MAX_TENANT_ID} characters, got {}",
+            tenant.len()
+        ));
+    }
+    if !tenant.chars().all(is_tenant_char) {
+        return bad("a tenant ID has only letters, digits, spaces and `. _ : / = + - @`");
+    }
+    if tenant.starts_with(' ') || tenant.ends_with(' ') {
+        return bad(
+            "a tenant ID does not begin or end with a space (HTTP drops those from a header)",
+        );
+    }
+    Ok(())
+}
+
+/// `DurableExecutionName`, as the Invoke API model constrains it.
+fn validate_durable_execution_name(name: &str) -> Result<(), InvokeError> {
+    let ok = !name.is_empty()
+        && name.len() <= MAX_DURABLE_EXECUTION_NAME
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    if ok {
+        Ok(())
+    } else {
+        Err(InvokeError::validation(
+            "durableExecutionName",
+            format!(
+                "invalid durableExecutionName `{name}`: expected 1 to {MAX_DURABLE_EXECUTION_NAME} of letters, digits, '-' and '_'"
+            ),
+        ))
+    }
+}
+
 /// A request that passed [`InvokeRequest::validate`]: the only kind
 /// [`invoke`] takes, so validation happens once, where the caller can
 /// still refuse the call synchronously.
@@ -336,6 +402,50 @@ mod tests {
         assert!(req.validate().unwrap_err().message.contains("3583"));
         req.client_context = Some("eyJhIjoxfQ==".into());
         assert_eq!(req.validate(), Ok(()));
+    }
+
+    #[test]
+    fn checks_tenant_ids() {
+        let mut req = request("f");
+        for good in [
+            "blue",
+            "a",
+            "tenant-1_x.y:z/w=v+u@t",
+            "two words",
+            &"t".repeat(MAX_TENANT_ID),
+        ] {
+            req.tenant_id = Some(good.into());
+            assert_eq!(req.validate(), Ok(()), "{good}");
+        }
+        for (bad, rule) in [
+            ("", "1 to 256"),
+            (&"t".repeat(MAX_TENANT_ID + 1) as &str, "1 to 256"),
+            ("a#b", "only letters"),
+            ("é", "only letters"),
+            ("a\nb", "only letters"),
+            (" lead", "begin or end with a space"),
+            ("trail ", "begin or end with a space"),
+        ] {
+            req.tenant_id = Some(bad.into());
+            let err = req.validate().unwrap_err();
+            assert_eq!(err.field.as_deref(), Some("tenantId"), "{bad:?}");
+            assert!(err.message.contains(rule), "{bad:?}: {}", err.message);
+        }
+    }
+
+    #[test]
+    fn checks_durable_execution_names() {
+        let mut req = request("f");
+        for good in ["order-42", "a", "A_b-9", &"n".repeat(64)] {
+            req.durable_execution_name = Some(good.into());
+            assert_eq!(req.validate(), Ok(()), "{good}");
+        }
+        for bad in ["", "has space", "dot.ted", "colon:x", &"n".repeat(65)] {
+            req.durable_execution_name = Some(bad.into());
+            let err = req.validate().unwrap_err();
+            assert_eq!(err.field.as_deref(), Some("durableExecutionName"), "{bad}");
+            assert!(err.message.contains("1 to 64"), "{bad}: {}", err.message);
+        }
     }
 
     #[test]

@@ -25,6 +25,11 @@ pub struct InvocationResponse {
     /// Lambda's own measurements, from the REPORT line of a Tail log.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub report: Option<Report>,
+    /// `X-Amz-Durable-Execution-Arn`: the execution a durable function's
+    /// invocation started (or, for a name already started with the same
+    /// payload, the one it returned). Absent for other functions.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub durable_execution_arn: Option<String>,
 }
 
 impl InvocationResponse {
@@ -64,6 +69,7 @@ mod tests {
             payload: String::new(),
             function_error: None,
             report: None,
+            durable_execution_arn: None,
         };
         assert_eq!(
             String::from_utf8(response.to_json()).unwrap(),

@@ -199,6 +199,8 @@ fn help_documents_every_flag_default_and_exit_code() {
         "--alias",
         "--client-context-ascii",
         "--client-context-file",
+        "--tenant-id",
+        "--durable-execution-name",
         "--timeout",
         "--retry-attempts",
         "--output-format",
@@ -467,6 +469,61 @@ fn qualifier_and_alias_go_in_the_query() {
         2,
         "nothing sent for a bad qualifier"
     );
+}
+
+#[test]
+fn tenant_and_durable_execution_name_go_in_their_headers() {
+    let server = Server::start();
+    let run = invoke(
+        &server,
+        &[
+            "durable",
+            "-A",
+            "{}",
+            "--tenant-id",
+            "blue team",
+            "--durable-execution-name",
+            "order-1",
+            "-o",
+            "response",
+        ],
+    );
+    run.expect(0);
+    assert_eq!(run.json()["durableExecutionArn"], server::DURABLE_ARN);
+    let request = server.only_request();
+    assert_eq!(request.header("x-amz-tenant-id"), Some("blue team"));
+    assert_eq!(
+        request.header("x-amz-durable-execution-name"),
+        Some("order-1")
+    );
+    // Neither is sent when not given, and an answer without the header
+    // has no durableExecutionArn.
+    let plain = invoke(&server, &["echo", "-A", "{}", "-o", "response"]);
+    plain.expect(0);
+    assert!(plain.json().get("durableExecutionArn").is_none());
+    let request = &server.requests()[1];
+    assert_eq!(request.header("x-amz-tenant-id"), None);
+    assert_eq!(request.header("x-amz-durable-execution-name"), None);
+
+    for (args, rule) in [
+        (&["--tenant-id", ""][..], "invalid tenantId"),
+        (&["--tenant-id", "a#b"], "invalid tenantId"),
+        (
+            &["--durable-execution-name", "dot.ted"],
+            "invalid durableExecutionName",
+        ),
+        (
+            &["--stream", "--durable-execution-name", "x"],
+            "durableExecutionName",
+        ),
+    ] {
+        let mut all = vec!["echo", "-A", "{}"];
+        all.extend_from_slice(args);
+        let bad = invoke(&server, &all);
+        bad.expect(2);
+        assert!(bad.stderr.contains(rule), "{args:?}: {}", bad.stderr);
+    }
+    assert_eq!(server.requests().len(), 2, "nothing sent for a refusal");
 }
 
 #[test]

@@ -131,6 +131,41 @@ if [ -n "$LAMBDASERVER_URL" ]; then
     throttle --data-ascii '{}' "${server[@]}"
   expect "lambdaserver: unknown function" 3 '' 'ResourceNotFoundException' -- \
     no-such-function --data-ascii '{}' "${server[@]}"
+
+  # Tenant isolation, durable executions, SnapStart: names new to this
+  # run (the server keeps their state), so the checks hold on any rerun.
+  run=$(date +%s%N)
+  tenant="cli-$run-blue team"
+  expect "lambdaserver: a tenant's first call is cold" 0 "{\"tenant\":\"$tenant\",\"cold\":true,\"call\":1}" '' -- \
+    tenant-isolated --tenant-id "$tenant" --data-ascii '{}' "${server[@]}"
+  expect "lambdaserver: its second call is warm" 0 "{\"tenant\":\"$tenant\",\"cold\":false,\"call\":2}" '' -- \
+    tenant-isolated --tenant-id "$tenant" --data-ascii '{}' "${server[@]}"
+  expect "lambdaserver: another tenant is cold" 0 '*"cold":true*' '' -- \
+    tenant-isolated --tenant-id "cli-$run-green" --data-ascii '{}' "${server[@]}"
+  expect "lambdaserver: an isolated function without a tenant" 3 '' 'InvalidParameterValueException' -- \
+    tenant-isolated --data-ascii '{}' "${server[@]}"
+  expect "lambdaserver: --stream sends the tenant" 0 "*\"tenant\":\"cli-$run-green\"*" '' -- \
+    tenant-isolated --stream --tenant-id "cli-$run-green" --data-ascii '{}' "${server[@]}"
+  expect "lambdaserver: a tenant ID outside the API's pattern, refused" 2 '' 'invalid tenantId `a#b`' -- \
+    tenant-isolated --tenant-id 'a#b' --data-ascii '{}' "${server[@]}"
+  expect "lambdaserver: --stream has no durable execution" 2 '' 'durableExecutionName' -- \
+    durable --stream --durable-execution-name x --data-ascii '{}' "${server[@]}"
+  expect "lambdaserver: an execution name outside the API's pattern, refused" 2 '' 'invalid durableExecutionName' -- \
+    durable --durable-execution-name 'dot.ted' --data-ascii '{}' "${server[@]}"
+  durable=(durable --durable-execution-name "cli-$run-order" --output-format response "${server[@]}")
+  arn_prefix="arn:aws:lambda:us-east-1:123456789012:function:durable:\$LATEST/durable-execution/cli-$run-order/"
+  expect "lambdaserver: a durable execution's ARN in the response JSON" 0 "*\"durableExecutionArn\":\"$arn_prefix*" '' -- \
+    "${durable[@]}" --data-ascii '{"n": 1}'
+  arn=$("$LAMBDA_INVOKE" "${durable[@]}" --data-ascii '{"n": 1}' | python3 -c 'import json, sys; print(json.load(sys.stdin)["durableExecutionArn"])')
+  expect "lambdaserver: the same name and payload, the same execution" 0 "*\"durableExecutionArn\":\"$arn\"*" '' -- \
+    "${durable[@]}" --data-ascii '{"n": 1}'
+  expect "lambdaserver: the same name, another payload" 3 '*"DurableExecutionAlreadyStartedException"*' 'HTTP 409' -- \
+    "${durable[@]}" --data-ascii '{"n": 2}'
+  expect "lambdaserver: a SnapStart restore's REPORT on stderr" 0 '*' $'Restore Duration: 312.50 ms\tBilled Restore Duration: 180 ms' -- \
+    snapstart --qualifier "${run}1" --log-type Tail --data-ascii '{}' "${server[@]}"
+  expect "lambdaserver: the restore's figures in the response JSON" 0 \
+    '*"report":{*"restoreDurationMs":312.5,"billedRestoreDurationMs":180.0}*' '' -- \
+    snapstart --qualifier "${run}2" --log-type Tail --output-format response --data-ascii '{}' "${server[@]}"
   unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY
   # The local-emulator target signs with the same example keys, which the
   # server verifies.

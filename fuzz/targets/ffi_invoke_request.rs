@@ -186,6 +186,12 @@ pub fn run(data: &[u8]) {
         client_context_len: raw[3].1,
         qualifier: raw[4].0,
         qualifier_len: raw[4].1,
+        // The tenant and the durable name are validated as text by
+        // request.rs (its unit tests); the corpus keeps its format.
+        tenant_id: ptr::null(),
+        tenant_id_len: 0,
+        durable_execution_name: ptr::null(),
+        durable_execution_name_len: 0,
     };
     let client = if flags & 8 != 0 {
         clients.sdk

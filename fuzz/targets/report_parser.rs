@@ -58,6 +58,12 @@ fn check(report: &Report, log: &str) {
     if let Some(init) = report.init_duration_ms {
         numbers.push(("initDurationMs", init));
     }
+    if let Some(restore) = report.restore_duration_ms {
+        numbers.push(("restoreDurationMs", restore));
+    }
+    if let Some(billed) = report.billed_restore_duration_ms {
+        numbers.push(("billedRestoreDurationMs", billed));
+    }
     let json: serde_json::Value =
         serde_json::from_str(&serde_json::to_string(report).expect("a report serializes"))
             .expect("a report's JSON parses");
@@ -72,8 +78,14 @@ fn check(report: &Report, log: &str) {
             json[name]
         );
     }
-    assert_eq!(
-        json.get("initDurationMs").is_some(),
-        report.init_duration_ms.is_some()
-    );
+    for (name, present) in [
+        ("initDurationMs", report.init_duration_ms.is_some()),
+        ("restoreDurationMs", report.restore_duration_ms.is_some()),
+        (
+            "billedRestoreDurationMs",
+            report.billed_restore_duration_ms.is_some(),
+        ),
+    ] {
+        assert_eq!(json.get(name).is_some(), present, "{name} in {json}");
+    }
 }

@@ -23,6 +23,26 @@ var invocationOptions = map[string]func(*invocation, string){
 	"logType":        func(r *invocation, v string) { r.LogType = v },
 	"clientContext":  func(r *invocation, v string) { r.ClientContext = v },
 	"qualifier":      func(r *invocation, v string) { r.Qualifier = v },
+	"tenantId":       func(r *invocation, v string) { r.TenantID = v },
+	// Invoke only: InvokeWithResponseStream has no such parameter.
+	"durableExecutionName": func(r *invocation, v string) { r.DurableExecutionName = v },
+}
+
+// nonEmptyOptions are the options an empty string cannot be: the C ABI
+// takes an empty text as "not set", so the library would never see it,
+// and Lambda refuses an empty tenant ID or execution name.
+var nonEmptyOptions = map[string]bool{"tenantId": true, "durableExecutionName": true}
+
+// streamOnlyLacks are invoke's options that InvokeWithResponseStream does
+// not have.
+var streamOnlyLacks = map[string]bool{"durableExecutionName": true}
+
+// knownOptions lists the options of invoke, or of invokeWithResponseStream.
+func knownOptions(streaming bool) string {
+	if streaming {
+		return "invocationType, logType, clientContext, qualifier, tenantId, tags, onChunk"
+	}
+	return "invocationType, logType, clientContext, qualifier, tenantId, durableExecutionName, tags"
 }
 
 // invalidArgument is a script error found before anything was sent.
@@ -75,16 +95,21 @@ func readCallArgs(method string, name, payload, options sobek.Value, stringify s
 			continue
 		}
 		set, known := invocationOptions[key]
+		if streaming && streamOnlyLacks[key] {
+			return nil, &invalidArgument{key, fmt.Sprintf(
+				"%s: unknown option %q: InvokeWithResponseStream has no durable execution; "+
+					"known options: %s", method, key, knownOptions(streaming))}
+		}
 		if !known {
-			known := "invocationType, logType, clientContext, qualifier, tags"
-			if streaming {
-				known += ", onChunk"
-			}
-			return nil, &invalidArgument{key, fmt.Sprintf("%s: unknown option %q; known options: %s", method, key, known)}
+			return nil, &invalidArgument{key, fmt.Sprintf("%s: unknown option %q; known options: %s",
+				method, key, knownOptions(streaming))}
 		}
 		value, err := optionalString(obj, key)
 		if err != nil {
 			return nil, &invalidArgument{key, method + ": " + err.Error()}
+		}
+		if value != nil && *value == "" && nonEmptyOptions[key] {
+			return nil, &invalidArgument{key, method + ": " + key + " must be a non-empty string, got an empty string"}
 		}
 		if value != nil {
 			set(req, *value)

@@ -23,8 +23,11 @@ type lambdaMetrics struct {
 	lambdaDuration *metrics.Metric // Trend, time
 	billedDuration *metrics.Metric // Trend, time
 	initDuration   *metrics.Metric // Trend, time (cold starts only)
-	maxMemoryUsed  *metrics.Metric // Trend, data (bytes)
-	coldStarts     *metrics.Metric // Rate: REPORTs with an Init Duration
+	// SnapStart restores (Restore Duration): a cold start, but no Init.
+	restoreDuration *metrics.Metric // Trend, time
+	maxMemoryUsed   *metrics.Metric // Trend, data (bytes)
+	// REPORTs of a new execution environment: an Init or a restore.
+	coldStarts *metrics.Metric // Rate
 	// What the invocations cost, USD, from the REPORT and the client's
 	// pricing: only invocations with a REPORT (see pricing.cost).
 	cost *metrics.Metric // Counter
@@ -65,6 +68,7 @@ func registerMetrics(registry *metrics.Registry) (*lambdaMetrics, error) {
 		{&m.lambdaDuration, "lambda_duration", metrics.Trend, metrics.Time},
 		{&m.billedDuration, "lambda_billed_duration", metrics.Trend, metrics.Time},
 		{&m.initDuration, "lambda_init_duration", metrics.Trend, metrics.Time},
+		{&m.restoreDuration, "lambda_restore_duration", metrics.Trend, metrics.Time},
 		{&m.maxMemoryUsed, "lambda_max_memory_used", metrics.Trend, metrics.Data},
 		{&m.coldStarts, "lambda_cold_starts", metrics.Rate, metrics.Default},
 		{&m.cost, "lambda_cost_usd", metrics.Counter, metrics.Default},
@@ -170,7 +174,7 @@ func (m *lambdaMetrics) invocationSamples(
 }
 
 // newSampleSet makes the set of a call's samples, tagged with its key and
-// its outcome, with room for the most it emits (12) and extra more, so
+// its outcome, with room for the most it emits (13) and extra more, so
 // that appending never grows it.
 func newSampleSet(key *sampleKey, o *native.Outcome, extra int) *sampleSet {
 	tags := key.callTags
@@ -188,7 +192,7 @@ func newSampleSet(key *sampleKey, o *native.Outcome, extra int) *sampleSet {
 	for key, value := range key.scriptTags {
 		tags = tags.With(key, value)
 	}
-	return &sampleSet{tags: tags, meta: key.base.Metadata, at: o.End(), samples: make(metrics.Samples, 0, 12+extra)}
+	return &sampleSet{tags: tags, meta: key.base.Metadata, at: o.End(), samples: make(metrics.Samples, 0, 13+extra)}
 }
 
 // addInvocation adds what every call emits: the count, the round trip,
@@ -208,9 +212,15 @@ func (m *lambdaMetrics) addInvocation(
 		set.add(m.lambdaDuration, r.DurationMs)
 		set.add(m.billedDuration, r.BilledDurationMs)
 		set.add(m.maxMemoryUsed, mebibytes(r.MaxMemoryUsedMB))
-		set.add(m.coldStarts, boolValue(r.InitDurationMs != nil))
+		// A SnapStart restore is a cold start (a new execution
+		// environment, which the REPORT of its first invocation says), but
+		// not an Init: its Init ran when the version was published.
+		set.add(m.coldStarts, boolValue(r.ColdStart()))
 		if r.InitDurationMs != nil {
 			set.add(m.initDuration, *r.InitDurationMs)
+		}
+		if r.RestoreDurationMs != nil {
+			set.add(m.restoreDuration, *r.RestoreDurationMs)
 		}
 		// Only with a REPORT: without one (no Tail log, Event, DryRun,
 		// an error without a log) nothing says what was billed, and the

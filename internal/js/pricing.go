@@ -56,8 +56,20 @@ func defaultPricing() pricing { return architecturePrices[architectureX86] }
 // GB-seconds at the price per GB-second, plus one request. A GB is 1024
 // MB here: Lambda's memory sizes are MB (MiB, in fact) and AWS bills them
 // as MB/1024 GB (128 MB is 0.125 GB), not MB/1000.
+//
+// A SnapStart restore's Billed Restore Duration is billed time beside the
+// Billed Duration (which rounds the handler's Duration alone): "Monitoring
+// for Lambda SnapStart" says duration charges apply to the runtime's
+// loading and the runtime hooks, which it measures, and not to the
+// snapshot's restore, which Restore Duration also counts. Lambda's
+// per-restore and snapshot caching charges (Python and .NET runtimes) are
+// not in any REPORT: left out (README, "What the test cost").
 func (p pricing) cost(r *native.Report) float64 {
-	gbSeconds := r.BilledDurationMs / 1000 * (r.MemorySizeMB / 1024)
+	billedMs := r.BilledDurationMs
+	if r.BilledRestoreDurationMs != nil {
+		billedMs += *r.BilledRestoreDurationMs
+	}
+	gbSeconds := billedMs / 1000 * (r.MemorySizeMB / 1024)
 	return gbSeconds*p.usdPerGbSecond + p.usdPerMillionRequests/1e6
 }
 

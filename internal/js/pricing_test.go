@@ -64,7 +64,7 @@ func TestCostSampleOfAnOutcome(t *testing.T) {
 	costOf := func(report *native.Report, prices pricing) []metrics.Sample {
 		o := &native.Outcome{StatusCode: 200, Report: report, DurationNs: &duration}
 		samples := m.invocationSamples(nil, key, o, prices)
-		assert.LessOrEqual(t, len(samples), 12, "more samples than the set is sized for")
+		assert.LessOrEqual(t, len(samples), 13, "more samples than the set is sized for")
 		costs := samplesOf(samples, "lambda_cost_usd")
 		for _, s := range costs {
 			assert.Equal(t, samplesOf(samples, "lambda_invocations")[0].Tags, s.Tags, "the invocation's tags")

@@ -57,6 +57,11 @@ func (c *lambdaClient) responseObject(o *native.Outcome) *sobek.Object {
 	if o.Report != nil {
 		_ = obj.Set("report", reportObject(rt, o.Report))
 	}
+	// Only when Lambda sent it: `'durableExecutionArn' in r` tells a
+	// durable function's answer.
+	if o.DurableExecutionArn != nil {
+		_ = obj.Set("durableExecutionArn", *o.DurableExecutionArn)
+	}
 	return obj
 }
 
@@ -68,6 +73,8 @@ func reportObject(rt *sobek.Runtime, r *native.Report) *sobek.Object {
 	_ = report.Set("memorySizeMB", r.MemorySizeMB)
 	_ = report.Set("maxMemoryUsedMB", r.MaxMemoryUsedMB)
 	_ = report.Set("initDurationMs", optionalNumber(rt, r.InitDurationMs))
+	_ = report.Set("restoreDurationMs", optionalNumber(rt, r.RestoreDurationMs))
+	_ = report.Set("billedRestoreDurationMs", optionalNumber(rt, r.BilledRestoreDurationMs))
 	return report
 }
 

@@ -141,6 +141,11 @@ type Request struct {
 	LogType        string
 	ClientContext  string
 	Qualifier      string
+	// TenantID is X-Amz-Tenant-Id, DurableExecutionName
+	// X-Amz-Durable-Execution-Name; empty is not sent (the JS layer refuses
+	// an empty one before it gets here).
+	TenantID             string
+	DurableExecutionName string
 }
 
 // InFlight is a started invocation. cancel and release may race (cancel
@@ -194,6 +199,8 @@ func invokeRequest(p *runtime.Pinner, req *Request) C.LambdaInvokeRequest {
 	creq.log_type, creq.log_type_len = stringPtr(p, req.LogType)
 	creq.client_context, creq.client_context_len = stringPtr(p, req.ClientContext)
 	creq.qualifier, creq.qualifier_len = stringPtr(p, req.Qualifier)
+	creq.tenant_id, creq.tenant_id_len = stringPtr(p, req.TenantID)
+	creq.durable_execution_name, creq.durable_execution_name_len = stringPtr(p, req.DurableExecutionName)
 	return creq
 }
 

@@ -175,9 +175,11 @@ func outcomeOf(r *C.LambdaResult) *Outcome {
 		ExecutedVersion: optionalString(r.executed_version),
 		LogResult:       optionalString(r.log_result),
 		FunctionError:   optionalString(r.function_error),
-		BytesSent:       uint64(r.bytes_sent),
-		BytesReceived:   uint64(r.bytes_received),
-		EndUnixNs:       int64(r.end_unix_ns), // #nosec G115 -- Unix nanoseconds fit until 2262
+		// Only when Lambda sent it (a durable function's answer).
+		DurableExecutionArn: optionalString(r.durable_execution_arn),
+		BytesSent:           uint64(r.bytes_sent),
+		BytesReceived:       uint64(r.bytes_received),
+		EndUnixNs:           int64(r.end_unix_ns), // #nosec G115 -- Unix nanoseconds fit until 2262
 	}
 	if bool(r.on_wire) {
 		d := int64(r.duration_ns) // #nosec G115 -- a duration in nanoseconds, far below 2^63
@@ -193,6 +195,14 @@ func outcomeOf(r *C.LambdaResult) *Outcome {
 		if bool(r.has_init_duration) {
 			init := float64(r.report_init_duration_ms)
 			o.Report.InitDurationMs = &init
+		}
+		if bool(r.has_restore_duration) {
+			restore := float64(r.report_restore_duration_ms)
+			o.Report.RestoreDurationMs = &restore
+		}
+		if bool(r.has_billed_restore_duration) {
+			billed := float64(r.report_billed_restore_duration_ms)
+			o.Report.BilledRestoreDurationMs = &billed
 		}
 	}
 	if r.error_json.ptr != nil {

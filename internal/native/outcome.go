@@ -9,13 +9,15 @@ import (
 // Outcome is the library's completion JSON: an InvocationResponse, or an
 // error (see LambdaCompletionCallback in include/xk6_lambda.h).
 type Outcome struct {
-	StatusCode      int           `json:"statusCode"`
-	ExecutedVersion *string       `json:"executedVersion"`
-	LogResult       *string       `json:"logResult"`
-	Payload         string        `json:"payload"`
-	FunctionError   *string       `json:"functionError"`
-	Report          *Report       `json:"report"`
-	Error           *OutcomeError `json:"error"`
+	StatusCode      int     `json:"statusCode"`
+	ExecutedVersion *string `json:"executedVersion"`
+	LogResult       *string `json:"logResult"`
+	Payload         string  `json:"payload"`
+	FunctionError   *string `json:"functionError"`
+	Report          *Report `json:"report"`
+	// X-Amz-Durable-Execution-Arn, when Lambda sent it (a durable function).
+	DurableExecutionArn *string       `json:"durableExecutionArn"`
+	Error               *OutcomeError `json:"error"`
 	// The wire bytes, for data_sent / data_received (errors too): only
 	// what left, not what a refused connection would have carried.
 	BytesSent     uint64 `json:"bytesSent"`
@@ -115,4 +117,15 @@ type Report struct {
 	MemorySizeMB     float64  `json:"memorySizeMB"`
 	MaxMemoryUsedMB  float64  `json:"maxMemoryUsedMB"`
 	InitDurationMs   *float64 `json:"initDurationMs"`
+	// SnapStart: the invocation restored a new execution environment from
+	// the function's snapshot (a cold start without an Init).
+	RestoreDurationMs       *float64 `json:"restoreDurationMs"`
+	BilledRestoreDurationMs *float64 `json:"billedRestoreDurationMs"`
+}
+
+// ColdStart tells whether the invocation ran in a new execution
+// environment: one that Lambda initialised (Init Duration) or restored
+// from a SnapStart snapshot (Restore Duration).
+func (r *Report) ColdStart() bool {
+	return r.InitDurationMs != nil || r.RestoreDurationMs != nil
 }

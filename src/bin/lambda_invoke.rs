@@ -133,6 +133,8 @@ fn prepare(cli: &Cli) -> Result<Prepared, Usage> {
         log_type: parse_option::<LogType>(&cli.log_type)?,
         client_context: payload::client_context(cli)?,
         qualifier: cli.qualifier.clone(),
+        tenant_id: cli.tenant_id.clone(),
+        durable_execution_name: cli.durable_execution_name.clone(),
     };
     if cli.stream {
         let request = ValidStreamRequest::new(request).map_err(|e| Usage(e.message))?;

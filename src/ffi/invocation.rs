@@ -25,7 +25,9 @@ use crate::Client;
 /// - `{"statusCode": 200, "executedVersion": "...", "logResult": "...",
 ///   "payload": "...", "functionError": "Unhandled", "report": {"durationMs":
 ///   1.5, "billedDurationMs": 2, "memorySizeMB": 128, "maxMemoryUsedMB": 64,
-///   "initDurationMs": 100}, "bytesSent": 512, "bytesReceived": 300,
+///   "initDurationMs": 100, "restoreDurationMs": 312.5,
+///   "billedRestoreDurationMs": 180}, "durableExecutionArn": "arn:...",
+///   "bytesSent": 512, "bytesReceived": 300,
 ///   "durationNs": 1500000, "endUnixNs": 1764000000000000000}`
 ///   (absent fields omitted);
 /// - `{"error": {"kind": "service|network|validation|cancelled|credentials|config|internal",
@@ -68,6 +70,13 @@ pub struct LambdaInvokeRequest {
     /// Version or alias.
     pub qualifier: *const u8,
     pub qualifier_len: usize,
+    /// `X-Amz-Tenant-Id`: 1 to 256 characters (tenant isolation mode).
+    pub tenant_id: *const u8,
+    pub tenant_id_len: usize,
+    /// `X-Amz-Durable-Execution-Name`: 1 to 64 of `[a-zA-Z0-9-_]`; Invoke
+    /// only (InvokeWithResponseStream refuses it).
+    pub durable_execution_name: *const u8,
+    pub durable_execution_name_len: usize,
 }
 
 /// An invocation in flight, for cancelling it. Owned by the caller and
@@ -113,6 +122,12 @@ pub(super) unsafe fn read_request(request: &LambdaInvokeRequest) -> Result<Invok
     let log_type = text(request.log_type, request.log_type_len).map_err(plain)?;
     let client_context = text(request.client_context, request.client_context_len).map_err(plain)?;
     let qualifier = text(request.qualifier, request.qualifier_len).map_err(plain)?;
+    let tenant_id = text(request.tenant_id, request.tenant_id_len).map_err(plain)?;
+    let durable_execution_name = text(
+        request.durable_execution_name,
+        request.durable_execution_name_len,
+    )
+    .map_err(plain)?;
     let parsed = InvokeRequest {
         function_name: function_name.to_owned(),
         payload: payload.to_vec(),
@@ -120,6 +135,8 @@ pub(super) unsafe fn read_request(request: &LambdaInvokeRequest) -> Result<Invok
         log_type: log_type.parse().map_err(invalid)?,
         client_context: optional(client_context),
         qualifier: optional(qualifier),
+        tenant_id: optional(tenant_id),
+        durable_execution_name: optional(durable_execution_name),
     };
     Ok(parsed)
 }

@@ -62,15 +62,23 @@ pub struct LambdaResult {
     pub has_report: bool,
     /// `report_init_duration_ms` is set (a cold start).
     pub has_init_duration: bool,
+    /// `report_restore_duration_ms` is set (a SnapStart restore).
+    pub has_restore_duration: bool,
+    /// `report_billed_restore_duration_ms` is set.
+    pub has_billed_restore_duration: bool,
     pub payload: LambdaText,
     pub executed_version: LambdaText,
     pub function_error: LambdaText,
     pub log_result: LambdaText,
+    /// `X-Amz-Durable-Execution-Arn`, when Lambda sent it.
+    pub durable_execution_arn: LambdaText,
     pub report_duration_ms: f64,
     pub report_billed_duration_ms: f64,
     pub report_memory_size_mb: f64,
     pub report_max_memory_used_mb: f64,
     pub report_init_duration_ms: f64,
+    pub report_restore_duration_ms: f64,
+    pub report_billed_restore_duration_ms: f64,
     pub bytes_sent: u64,
     pub bytes_received: u64,
     pub duration_ns: u64,
@@ -86,15 +94,20 @@ impl LambdaResult {
         on_wire: false,
         has_report: false,
         has_init_duration: false,
+        has_restore_duration: false,
+        has_billed_restore_duration: false,
         payload: LambdaText::ABSENT,
         executed_version: LambdaText::ABSENT,
         function_error: LambdaText::ABSENT,
         log_result: LambdaText::ABSENT,
+        durable_execution_arn: LambdaText::ABSENT,
         report_duration_ms: 0.0,
         report_billed_duration_ms: 0.0,
         report_memory_size_mb: 0.0,
         report_max_memory_used_mb: 0.0,
         report_init_duration_ms: 0.0,
+        report_restore_duration_ms: 0.0,
+        report_billed_restore_duration_ms: 0.0,
         bytes_sent: 0,
         bytes_received: 0,
         duration_ns: 0,
@@ -142,10 +155,21 @@ impl Finished {
 }
 
 /// What a completion holds: an outcome, or a chunk of a streamed call.
+/// The outcome is boxed: a response is some 250 bytes, and a stream's
+/// many chunk completions need not each be that large.
 #[derive(Debug)]
 enum Content {
-    Finished(Finished),
+    Finished(Box<Finished>),
     Chunk { bytes: Bytes, gap_ns: u64 },
+}
+
+impl Content {
+    fn finished(&self) -> Option<&Finished> {
+        match self {
+            Self::Finished(finished) => Some(finished),
+            Self::Chunk { .. } => None,
+        }
+    }
 }
 
 /// What a queued completion owns; its `LambdaResult` points into it.
@@ -169,7 +193,7 @@ impl LambdaCompletionData {
             })
         });
         Box::new(Self {
-            content: Content::Finished(finished),
+            content: Content::Finished(Box::new(finished)),
             error_json,
             _live: live::COMPLETIONS.token(),
         })
@@ -184,19 +208,19 @@ impl LambdaCompletionData {
     }
 
     pub(crate) fn kind(&self) -> LambdaCompletionKind {
-        match &self.content {
-            Content::Finished(Finished::Streamed(_)) => LambdaCompletionKind::Streamed,
-            Content::Finished(_) => LambdaCompletionKind::Invoked,
-            Content::Chunk { .. } => LambdaCompletionKind::Chunk,
+        match self.content.finished() {
+            Some(Finished::Streamed(_)) => LambdaCompletionKind::Streamed,
+            Some(_) => LambdaCompletionKind::Invoked,
+            None => LambdaCompletionKind::Chunk,
         }
     }
 
     /// A chunk's bytes, or a streamed call's outcome JSON; else absent.
     pub(crate) fn bytes(&self) -> LambdaText {
-        match &self.content {
-            Content::Chunk { bytes, .. } => LambdaText::of(bytes),
-            Content::Finished(Finished::Streamed(json)) => LambdaText::of(json),
-            Content::Finished(_) => LambdaText::ABSENT,
+        match (&self.content, self.content.finished()) {
+            (Content::Chunk { bytes, .. }, _) => LambdaText::of(bytes),
+            (_, Some(Finished::Streamed(json))) => LambdaText::of(json),
+            _ => LambdaText::ABSENT,
         }
     }
 
@@ -216,7 +240,7 @@ impl LambdaCompletionData {
                 .map_or(LambdaText::ABSENT, LambdaText::of),
             ..LambdaResult::EMPTY
         };
-        let Content::Finished(Finished::Invoked(invoked)) = &self.content else {
+        let Some(Finished::Invoked(invoked)) = self.content.finished() else {
             return result;
         };
         let wire = &invoked.wire;
@@ -231,6 +255,8 @@ impl LambdaCompletionData {
             result.executed_version = LambdaText::optional(response.executed_version.as_deref());
             result.function_error = LambdaText::optional(response.function_error.as_deref());
             result.log_result = LambdaText::optional(response.log_result.as_deref());
+            result.durable_execution_arn =
+                LambdaText::optional(response.durable_execution_arn.as_deref());
             if let Some(report) = &response.report {
                 result.has_report = true;
                 result.report_duration_ms = report.duration_ms;
@@ -240,6 +266,14 @@ impl LambdaCompletionData {
                 if let Some(init) = report.init_duration_ms {
                     result.has_init_duration = true;
                     result.report_init_duration_ms = init;
+                }
+                if let Some(restore) = report.restore_duration_ms {
+                    result.has_restore_duration = true;
+                    result.report_restore_duration_ms = restore;
+                }
+                if let Some(billed) = report.billed_restore_duration_ms {
+                    result.has_billed_restore_duration = true;
+                    result.report_billed_restore_duration_ms = billed;
                 }
             }
         }
@@ -280,7 +314,10 @@ mod tests {
                     memory_size_mb: 128.0,
                     max_memory_used_mb: 20.0,
                     init_duration_ms: Some(100.25),
+                    restore_duration_ms: None,
+                    billed_restore_duration_ms: None,
                 }),
+                durable_execution_arn: None,
             }),
             wire: WireStats {
                 bytes_sent: 10,
@@ -296,6 +333,8 @@ mod tests {
         assert_eq!(text(r.function_error), None);
         assert_eq!(text(r.log_result), Some("REPORT"));
         assert!(r.has_report && r.has_init_duration);
+        assert!(!r.has_restore_duration && !r.has_billed_restore_duration);
+        assert_eq!(text(r.durable_execution_arn), None);
         assert_eq!(
             (
                 r.report_duration_ms,
@@ -313,6 +352,41 @@ mod tests {
             (r.bytes_sent, r.bytes_received, r.duration_ns, r.end_unix_ns),
             (10, 20, 30, 40)
         );
+    }
+
+    /// A SnapStart restore's figures and a durable execution's ARN.
+    #[test]
+    fn a_restore_and_a_durable_execution_are_flat_too() {
+        let _serial = crate::ffi::TEST_LOCK
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        let data = LambdaCompletionData::new(Finished::Invoked(Invoked {
+            result: Ok(InvocationResponse {
+                status_code: 200,
+                executed_version: Some("7".into()),
+                log_result: None,
+                payload: "{}".into(),
+                function_error: None,
+                report: Some(Report {
+                    restore_duration_ms: Some(312.5),
+                    billed_restore_duration_ms: Some(180.0),
+                    ..Report::default()
+                }),
+                durable_execution_arn: Some("arn:aws:lambda:x".into()),
+            }),
+            wire: WireStats::default(),
+        }));
+        let r = data.result();
+        assert!(r.has_report && !r.has_init_duration);
+        assert!(r.has_restore_duration && r.has_billed_restore_duration);
+        assert_eq!(
+            (
+                r.report_restore_duration_ms,
+                r.report_billed_restore_duration_ms
+            ),
+            (312.5, 180.0)
+        );
+        assert_eq!(text(r.durable_execution_arn), Some("arn:aws:lambda:x"));
     }
 
     #[test]

@@ -25,6 +25,13 @@ impl ValidStreamRequest {
                  RequestResponse, DryRun (use invoke() for Event)",
             ));
         }
+        if request.durable_execution_name.is_some() {
+            return Err(InvokeError::validation(
+                "durableExecutionName",
+                "InvokeWithResponseStream takes no durableExecutionName (the operation has none; \
+                 use invoke() to start a durable execution)",
+            ));
+        }
         request.validate()?;
         Ok(Self(request))
     }
@@ -268,6 +275,17 @@ mod tests {
         let err = ValidStreamRequest::new(request("bad name", InvocationType::RequestResponse))
             .unwrap_err();
         assert_eq!(err.field.as_deref(), Some("name"));
+        // A tenant, as Invoke takes it; no durable execution.
+        let mut tenant = request("f", InvocationType::RequestResponse);
+        tenant.tenant_id = Some("blue".into());
+        assert!(ValidStreamRequest::new(tenant.clone()).is_ok());
+        tenant.tenant_id = Some(" blue".into());
+        let err = ValidStreamRequest::new(tenant).unwrap_err();
+        assert_eq!(err.field.as_deref(), Some("tenantId"));
+        let mut durable = request("f", InvocationType::RequestResponse);
+        durable.durable_execution_name = Some("order-1".into());
+        let err = ValidStreamRequest::new(durable).unwrap_err();
+        assert_eq!(err.field.as_deref(), Some("durableExecutionName"));
     }
 
     #[test]

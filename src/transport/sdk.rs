@@ -46,6 +46,12 @@ pub(crate) async fn invoke(
     if let Some(qualifier) = request.qualifier {
         call = call.qualifier(qualifier);
     }
+    if let Some(tenant) = request.tenant_id {
+        call = call.tenant_id(tenant);
+    }
+    if let Some(name) = request.durable_execution_name {
+        call = call.durable_execution_name(name);
+    }
     let mut output = call
         .customize()
         .interceptor(TrafficMeter(Arc::clone(traffic)))
@@ -65,6 +71,7 @@ pub(crate) async fn invoke(
         log_result,
         payload,
         function_error: output.function_error.take(),
+        durable_execution_arn: output.durable_execution_arn.take(),
     })
 }
 

@@ -132,6 +132,10 @@ fn read_request(stream: &TcpStream) -> Option<Recorded> {
 
 type Answer = (u16, Vec<(&'static str, String)>, Vec<u8>);
 
+/// The execution ARN the `durable` function answers with.
+pub const DURABLE_ARN: &str =
+    "arn:aws:lambda:us-east-1:123456789012:function:durable:$LATEST/durable-execution/order-1/0c6e";
+
 fn answer(request: &Recorded) -> Answer {
     let json = |status, headers, body: &str| (status, headers, body.as_bytes().to_vec());
     let known = [
@@ -172,6 +176,12 @@ fn answer(request: &Recorded) -> Answer {
             json(200, vec![version], &sum.to_string())
         }
         "text" => json(200, vec![version], "hello, world"),
+        // A durable function: the execution's ARN in a header.
+        "durable" => json(
+            200,
+            vec![version, ("X-Amz-Durable-Execution-Arn", DURABLE_ARN.into())],
+            "{}",
+        ),
         "fail-handled" => json(
             200,
             vec![version, ("X-Amz-Function-Error", "Handled".into())],

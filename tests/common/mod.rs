@@ -165,6 +165,10 @@ impl Request {
                 client_context_len: 0,
                 qualifier: ptr::null(),
                 qualifier_len: 0,
+                tenant_id: ptr::null(),
+                tenant_id_len: 0,
+                durable_execution_name: ptr::null(),
+                durable_execution_name_len: 0,
             },
             PhantomData,
         )

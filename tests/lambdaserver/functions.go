@@ -56,6 +56,11 @@ var functions = map[string]behaviour{
 	"whoami":         {run: whoami},
 	jsonLogFunction:  {run: echo},
 
+	// Tenant isolation, durable executions, SnapStart (invoke_features.go).
+	tenantFunction:    {run: reportTenant},
+	durableFunction:   {before: startDurable, run: durableResult},
+	snapStartFunction: {run: reportCold},
+
 	"throttle":        {before: answer(func() *apiError { return errTooManyRequests(throttleRetryAfter) })},
 	"server-error":    {before: answer(errService)},
 	"bad-gateway":     {before: answer(errInvalidRuntime)},

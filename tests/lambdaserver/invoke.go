@@ -58,6 +58,9 @@ type invocation struct {
 	payload        []byte // as received; "{}" when the body was empty
 	clientContext  []byte // decoded X-Amz-Client-Context, nil if absent
 	peer           peer   // the connection it came on (whoami)
+	tenant         string // X-Amz-Tenant-Id, "" if absent
+	durableName    string // X-Amz-Durable-Execution-Name (Invoke only)
+	durableArn     string // the durable execution it started or found
 
 	// Set when the function executes.
 	log  *executionLog
@@ -223,6 +226,12 @@ func (s *server) validate(r *http.Request, body []byte, ref functionRef, refErr 
 	if apiErr := inv.decodeClientContext(r.Header.Get("X-Amz-Client-Context")); apiErr != nil {
 		return apiErr
 	}
+	if apiErr := inv.readTenant(r.Header); apiErr != nil {
+		return apiErr
+	}
+	if apiErr := inv.readDurableName(r.Header, op); apiErr != nil {
+		return apiErr
+	}
 
 	limit := maxSyncPayload
 	if inv.invocationType == event {
@@ -242,6 +251,9 @@ func (s *server) validate(r *http.Request, body []byte, ref functionRef, refErr 
 	inv.name, inv.qualifier = ref.name, qualifier
 	if !op.exists(inv.name) {
 		return errFunctionNotFound(inv.region, inv.name, "")
+	}
+	if apiErr := checkTenancy(inv); apiErr != nil {
+		return apiErr
 	}
 	version, ok := resolveVersion(qualifier)
 	if !ok {
@@ -312,11 +324,12 @@ func (s *server) execute(w *recorder, r *http.Request, inv *invocation, b behavi
 // startExecution counts an execution of the function (a cold start or
 // not) and opens its log; it returns when the execution began.
 func (s *server) startExecution(inv *invocation) time.Time {
-	inv.call, inv.cold = s.cold.next(inv.name)
+	inv.call, inv.cold = s.cold.next(environmentKey(inv))
 	if inv.cold {
-		s.stats.countColdStart()
+		s.stats.countColdStart(inv.tenant, restores(inv))
 	}
 	inv.log = newExecutionLog(inv.requestID, inv.version, inv.name == jsonLogFunction)
+	inv.log.restored = inv.cold && restores(inv)
 	return time.Now()
 }
 

@@ -29,6 +29,9 @@ const (
 //	END RequestId: <id>
 //	REPORT RequestId: <id>\tDuration: 12.34 ms\tBilled Duration: 13 ms\tMemory Size: 128 MB\tMax Memory Used: 64 MB\t[Init Duration: 123.45 ms\t]
 //
+// (a SnapStart restore: `Restore Duration: 312.50 ms\tBilled Restore
+// Duration: 180 ms\t` in place of the Init Duration)
+//
 // or, for a function whose log format is JSON (LoggingConfig LogFormat
 // JSON), one JSON object a line: platform events for START, END (the
 // runtime's platform.runtimeDone) and REPORT, and the function's lines as
@@ -41,7 +44,11 @@ const (
 type executionLog struct {
 	requestID string
 	json      bool
-	b         strings.Builder
+	// restored: this cold start restored a SnapStart snapshot, and its
+	// REPORT has Restore Duration and Billed Restore Duration instead of
+	// Init Duration.
+	restored bool
+	b        strings.Builder
 }
 
 func newExecutionLog(requestID, version string, jsonFormat bool) *executionLog {
@@ -113,7 +120,11 @@ func (l *executionLog) finish(duration time.Duration, cold bool) string {
 	fmt.Fprintf(&l.b, "END RequestId: %s\n", l.requestID)
 	fmt.Fprintf(&l.b, "REPORT RequestId: %s\tDuration: %.2f ms\tBilled Duration: %d ms\tMemory Size: %d MB\tMax Memory Used: %d MB\t",
 		l.requestID, ms, billed, memorySizeMB, maxMemoryUsedMB)
-	if cold {
+	switch {
+	case cold && l.restored:
+		fmt.Fprintf(&l.b, "Restore Duration: %.2f ms\tBilled Restore Duration: %d ms\t",
+			restoreDurationMs, billedRestoreDurationMs)
+	case cold:
 		fmt.Fprintf(&l.b, "Init Duration: %.2f ms\t", initDurationMs)
 	}
 	l.b.WriteByte('\n')
@@ -131,7 +142,11 @@ func (l *executionLog) finishJSON(ms float64, billed int64, cold bool) string {
 		"durationMs": ms, "billedDurationMs": billed,
 		"memorySizeMB": memorySizeMB, "maxMemoryUsedMB": maxMemoryUsedMB,
 	}
-	if cold {
+	switch {
+	case cold && l.restored:
+		metrics["restoreDurationMs"] = restoreDurationMs
+		metrics["billedRestoreDurationMs"] = billedRestoreDurationMs
+	case cold:
 		metrics["initDurationMs"] = initDurationMs
 	}
 	l.event("platform.report", map[string]any{"requestId": l.requestID, "metrics": metrics, "status": "success"})

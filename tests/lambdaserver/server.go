@@ -25,6 +25,7 @@ type server struct {
 	verifier *verifier
 	stats    *stats
 	cold     *coldStarts
+	durable  *durableExecutions
 }
 
 func newServer(cfg config) *server {
@@ -36,6 +37,7 @@ func newServer(cfg config) *server {
 		verbose: cfg.verbose,
 		stats:   newStats(),
 		cold:    newColdStarts(cfg.coldEvery),
+		durable: newDurableExecutions(),
 		verifier: &verifier{
 			service:     "lambda",
 			credentials: testCredentials,

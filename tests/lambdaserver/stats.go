@@ -27,6 +27,8 @@ type stats struct {
 	byFunction        map[string]int64
 	byStatus          map[string]int64
 	coldStarts        int64
+	restores          int64
+	tenantColdStarts  map[string]int64
 	signatureFailures int64
 	bytesReceived     int64
 	recorded          map[string]int64
@@ -51,8 +53,15 @@ type statsSnapshot struct {
 	// ByStatus counts them by HTTP status ("200", "404", ...) or by one of
 	// the outcome* strings above.
 	ByStatus map[string]int64 `json:"byStatus"`
-	// ColdStarts is how many executions had an Init Duration.
+	// ColdStarts is how many executions ran in a new execution
+	// environment: with an Init Duration, or a SnapStart restore.
 	ColdStarts int64 `json:"coldStarts"`
+	// Restores is how many of those restored a SnapStart snapshot (their
+	// REPORT has a Restore Duration instead of an Init Duration).
+	Restores int64 `json:"restores"`
+	// TenantColdStarts counts the cold starts of the tenant-isolated
+	// function by tenant: each tenant's environments are its own.
+	TenantColdStarts map[string]int64 `json:"tenantColdStarts"`
 	// SignatureFailures is how many requests got a 403 from SigV4
 	// verification.
 	SignatureFailures int64 `json:"signatureFailures"`
@@ -94,7 +103,8 @@ type statsSnapshot struct {
 }
 
 func newStats() *stats {
-	return &stats{byFunction: map[string]int64{}, byStatus: map[string]int64{}, recorded: map[string]int64{}}
+	return &stats{byFunction: map[string]int64{}, byStatus: map[string]int64{}, recorded: map[string]int64{},
+		tenantColdStarts: map[string]int64{}}
 }
 
 func (s *stats) add(f func()) {
@@ -103,22 +113,35 @@ func (s *stats) add(f func()) {
 	f()
 }
 
-func (s *stats) countInvocation()        { s.add(func() { s.invocations++ }) }
-func (s *stats) countFunction(n string)  { s.add(func() { s.byFunction[n]++ }) }
-func (s *stats) countOutcome(o string)   { s.add(func() { s.byStatus[o]++ }) }
-func (s *stats) countColdStart()         { s.add(func() { s.coldStarts++ }) }
-func (s *stats) countSignatureFailure()  { s.add(func() { s.signatureFailures++ }) }
-func (s *stats) countBytes(n int)        { s.add(func() { s.bytesReceived += int64(n) }) }
-func (s *stats) record(payload string)   { s.add(func() { s.recorded[payload]++ }) }
-func (s *stats) countTLSHello()          { s.add(func() { s.tlsHellos++ }) }
-func (s *stats) countProxyConnect()      { s.add(func() { s.proxyConnects++ }) }
-func (s *stats) countProxyForward()      { s.add(func() { s.proxyForwards++ }) }
-func (s *stats) countProxyAuthFailure()  { s.add(func() { s.proxyAuthFailures++ }) }
-func (s *stats) countStreamInvocation()  { s.add(func() { s.streamInvocations++ }) }
-func (s *stats) countStreamChunk()       { s.add(func() { s.streamChunks++ }) }
-func (s *stats) countURLRequest()        { s.add(func() { s.urlRequests++ }) }
-func (s *stats) countURLAuthFailure()    { s.add(func() { s.urlAuthFailures++ }) }
-func statusOutcome(status int) string    { return strconv.Itoa(status) }
+func (s *stats) countInvocation()       { s.add(func() { s.invocations++ }) }
+func (s *stats) countFunction(n string) { s.add(func() { s.byFunction[n]++ }) }
+func (s *stats) countOutcome(o string)  { s.add(func() { s.byStatus[o]++ }) }
+func (s *stats) countSignatureFailure() { s.add(func() { s.signatureFailures++ }) }
+func (s *stats) countBytes(n int)       { s.add(func() { s.bytesReceived += int64(n) }) }
+func (s *stats) record(payload string)  { s.add(func() { s.recorded[payload]++ }) }
+func (s *stats) countTLSHello()         { s.add(func() { s.tlsHellos++ }) }
+func (s *stats) countProxyConnect()     { s.add(func() { s.proxyConnects++ }) }
+func (s *stats) countProxyForward()     { s.add(func() { s.proxyForwards++ }) }
+func (s *stats) countProxyAuthFailure() { s.add(func() { s.proxyAuthFailures++ }) }
+func (s *stats) countStreamInvocation() { s.add(func() { s.streamInvocations++ }) }
+func (s *stats) countStreamChunk()      { s.add(func() { s.streamChunks++ }) }
+func (s *stats) countURLRequest()       { s.add(func() { s.urlRequests++ }) }
+func (s *stats) countURLAuthFailure()   { s.add(func() { s.urlAuthFailures++ }) }
+func statusOutcome(status int) string   { return strconv.Itoa(status) }
+
+// countColdStart counts a new execution environment: a tenant's (tenant
+// not ""), a SnapStart restore's, or another.
+func (s *stats) countColdStart(tenant string, restored bool) {
+	s.add(func() {
+		s.coldStarts++
+		if restored {
+			s.restores++
+		}
+		if tenant != "" {
+			s.tenantColdStarts[tenant]++
+		}
+	})
+}
 func (s *stats) snapshot() statsSnapshot { return s.take(false) }
 
 // take copies the counters and, with reset, zeroes them in the same step,
@@ -131,6 +154,8 @@ func (s *stats) take(reset bool) statsSnapshot {
 		ByFunction:        s.byFunction,
 		ByStatus:          s.byStatus,
 		ColdStarts:        s.coldStarts,
+		Restores:          s.restores,
+		TenantColdStarts:  s.tenantColdStarts,
 		SignatureFailures: s.signatureFailures,
 		BytesReceived:     s.bytesReceived,
 		Recorded:          s.recorded,
@@ -145,6 +170,7 @@ func (s *stats) take(reset bool) statsSnapshot {
 	}
 	if reset {
 		s.invocations, s.coldStarts, s.signatureFailures, s.bytesReceived, s.tlsHellos = 0, 0, 0, 0, 0
+		s.restores, s.tenantColdStarts = 0, map[string]int64{}
 		s.proxyConnects, s.proxyForwards, s.proxyAuthFailures = 0, 0, 0
 		s.streamInvocations, s.streamChunks, s.urlRequests, s.urlAuthFailures = 0, 0, 0, 0
 		s.byFunction, s.byStatus, s.recorded = map[string]int64{}, map[string]int64{}, map[string]int64{}
@@ -153,6 +179,7 @@ func (s *stats) take(reset bool) statsSnapshot {
 	snap.ByFunction = copyCounts(s.byFunction)
 	snap.ByStatus = copyCounts(s.byStatus)
 	snap.Recorded = copyCounts(s.recorded)
+	snap.TenantColdStarts = copyCounts(s.tenantColdStarts)
 	return snap
 }
 
@@ -174,5 +201,6 @@ func (s *server) serveStats(w http.ResponseWriter, _ *http.Request) {
 // returns the counters as they were just before.
 func (s *server) serveReset(w http.ResponseWriter, _ *http.Request) {
 	s.cold.reset()
+	s.durable.reset()
 	writeJSON(w, http.StatusOK, s.stats.take(true))
 }

@@ -73,6 +73,7 @@ func TestStatsCountEveryRequestOnce(t *testing.T) {
 		SignatureFailures: 4,
 		BytesReceived:     bytesSent,
 		Recorded:          map[string]int64{}, // only the record function records
+		TenantColdStarts:  map[string]int64{},
 	}
 	if got := ts.stats(t); !reflect.DeepEqual(got, want) {
 		t.Fatalf("stats\n got %+v\nwant %+v", got, want)
@@ -82,7 +83,8 @@ func TestStatsCountEveryRequestOnce(t *testing.T) {
 	if got := ts.reset(t); !reflect.DeepEqual(got, want) {
 		t.Fatalf("reset returned %+v", got)
 	}
-	zero := statsSnapshot{ByFunction: map[string]int64{}, ByStatus: map[string]int64{}, Recorded: map[string]int64{}}
+	zero := statsSnapshot{ByFunction: map[string]int64{}, ByStatus: map[string]int64{}, Recorded: map[string]int64{},
+		TenantColdStarts: map[string]int64{}}
 	if got := ts.stats(t); !reflect.DeepEqual(got, zero) {
 		t.Fatalf("after reset: %+v", got)
 	}
@@ -101,7 +103,7 @@ func TestStatsJSONShape(t *testing.T) {
 	if err := jsonDecode(resp, &raw); err != nil {
 		t.Fatal(err)
 	}
-	want := `map[byFunction:map[echo:1] byStatus:map[200:1] bytesReceived:2 coldStarts:1 invocations:1 proxyAuthFailures:0 proxyConnects:0 proxyForwards:0 recorded:map[] signatureFailures:0 streamChunks:0 streamInvocations:0 tlsHellos:0 urlAuthFailures:0 urlRequests:0]`
+	want := `map[byFunction:map[echo:1] byStatus:map[200:1] bytesReceived:2 coldStarts:1 invocations:1 proxyAuthFailures:0 proxyConnects:0 proxyForwards:0 recorded:map[] restores:0 signatureFailures:0 streamChunks:0 streamInvocations:0 tenantColdStarts:map[] tlsHellos:0 urlAuthFailures:0 urlRequests:0]`
 	if got := fmt.Sprint(raw); got != want || resp.StatusCode != http.StatusOK {
 		t.Fatalf("stats JSON\n got %s\nwant %s", got, want)
 	}

@@ -34,6 +34,14 @@ export async function misuse(): Promise<void> {
   liveCounts(client);
   // @ts-expect-error: inFlight, not in_flight
   liveCounts().in_flight;
+  // @ts-expect-error: tenantId, not tenantID
+  await client.invoke('f', '{}', { tenantID: 'blue' });
+  // @ts-expect-error: a tenant ID is a string
+  await client.invoke('f', '{}', { tenantId: 7 });
+  // @ts-expect-error: InvokeWithResponseStream has no durable execution
+  await client.invokeWithResponseStream('f', '{}', { durableExecutionName: 'order-1' });
+  // @ts-expect-error: a streamed response has no durableExecutionArn
+  (await client.invokeWithResponseStream('f', '{}')).durableExecutionArn;
   // @ts-expect-error: InvokeWithResponseStream has no Event invocations
   await client.invokeWithResponseStream('f', '{}', { invocationType: 'Event' });
   // @ts-expect-error: onChunk takes the chunk, an ArrayBuffer, not text
@@ -52,6 +60,10 @@ export async function misuse(): Promise<void> {
 export async function use(): Promise<string> {
   const r = await client.invoke('f', exampleEvent('sqs-event'), { logType: 'Tail', qualifier: 'live' });
   const billed: number | undefined = r.report?.billedDurationMs;
+  const durable = await client.invoke('f', '{}', { tenantId: 'blue', durableExecutionName: 'order-1' });
+  const execution: string | undefined = durable.durableExecutionArn;
+  const restored: number | undefined = durable.report?.restoreDurationMs ?? durable.report?.billedRestoreDurationMs;
+  await client.invokeWithResponseStream('f', '{}', { tenantId: 'blue' });
   try {
     await client.invoke('f', new ArrayBuffer(8), { invocationType: 'Event' });
   } catch (e) {
@@ -70,5 +82,5 @@ export async function use(): Promise<string> {
   const live = liveCounts();
   const leaked: number = live.inFlight + live.completions + live.invocations + live.strings;
   return `${r.statusCode} ${r.executedVersion ?? ''} ${billed ?? 0} ${leaked} ${live.clients} ${live.queues} ` +
-    `${streamed.chunks} ${first ?? 0} ${page.statusCode} ${type ?? ''}`;
+    `${streamed.chunks} ${first ?? 0} ${page.statusCode} ${type ?? ''} ${execution ?? ''} ${restored ?? 0}`;
 }

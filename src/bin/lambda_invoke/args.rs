@@ -29,7 +29,8 @@ Output (stdout):
             payload that is not JSON exits 1
   response  the JSON the C ABI gives k6 for this invocation (statusCode,
             executedVersion, logResult, payload, functionError, report,
-            bytesSent, bytesReceived), or the error JSON when it failed
+            durableExecutionArn, bytesSent, bytesReceived), or the error
+            JSON when it failed
 --log-type Tail prints the decoded log to stderr, whatever the format.
 
 Streaming (--stream, --function-url): text prints each chunk as it arrives,
@@ -66,6 +67,9 @@ Examples:
       --qualifier live --data-file event.json --output-format response
   lambda-invoke add-numbers --endpoint-url http://127.0.0.1:5000 \\
       --invocation-type Event --data-ascii '{\"x\": 1, \"y\": 2}'
+  lambda-invoke my-fn --remote --tenant-id blue --data-ascii '{}'
+  lambda-invoke my-durable-fn --remote --qualifier 1 \\
+      --durable-execution-name order-42 --data-ascii '{}' -o response
   lambda-invoke my-streaming-fn --stream --remote --data-ascii '{}'
   lambda-invoke --function-url https://abc.lambda-url.eu-west-1.on.aws/items?id=1
   lambda-invoke --function-url https://abc.lambda-url.eu-west-1.on.aws/items \\
@@ -209,6 +213,22 @@ pub struct Cli {
     #[arg(long, value_name = "PATH", help_heading = "Invocation")]
     pub client_context_file: Option<PathBuf>,
 
+    /// The tenant, for a function in tenant isolation mode (sent as
+    /// X-Amz-Tenant-Id; 1 to 256 of letters, digits, spaces and
+    /// `. _ : / = + - @`). Such a function refuses a call without one, and
+    /// any other function a call with one
+    #[arg(long, value_name = "ID", help_heading = "Invocation")]
+    pub tenant_id: Option<String>,
+
+    /// The execution of a durable function (sent as
+    /// X-Amz-Durable-Execution-Name; 1 to 64 of letters, digits, `-`, `_`):
+    /// the same name with the same payload returns the same execution,
+    /// with another payload fails (DurableExecutionAlreadyStartedException).
+    /// Not with --stream. --output-format response shows the execution's
+    /// durableExecutionArn
+    #[arg(long, value_name = "NAME", help_heading = "Invocation")]
+    pub durable_execution_name: Option<String>,
+
     /// Bound on the whole invocation, retries included: 500ms, 30s, 2m, or
     /// a number of seconds
     #[arg(
@@ -248,7 +268,7 @@ pub struct Cli {
         value_name = "URL",
         conflicts_with_all = [
             "remote", "endpoint_url", "stream", "qualifier", "invocation_type", "log_type",
-            "client_context_ascii", "client_context_file",
+            "client_context_ascii", "client_context_file", "tenant_id", "durable_execution_name",
         ],
         help_heading = "Streaming"
     )]

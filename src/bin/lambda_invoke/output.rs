@@ -153,6 +153,7 @@ mod tests {
                 payload: payload.into(),
                 function_error: None,
                 report: None,
+                durable_execution_arn: None,
             }),
             wire: Default::default(),
         }

@@ -112,16 +112,24 @@ pub fn build(
     // The headers to sign, sorted: Host and every x-amz-* header (SigV4
     // needs no more; Content-Length and User-Agent are added after
     // signing, x-amz-date and x-amz-security-token by the signer).
-    let mut signed_headers: Vec<(&'static str, &str)> = Vec::with_capacity(4);
+    let mut signed_headers: Vec<(&'static str, &str)> = Vec::with_capacity(6);
     signed_headers.push(("host", endpoint.host.to_str().unwrap_or_default()));
     if let Some(context) = &request.client_context {
         signed_headers.push(("x-amz-client-context", context));
+    }
+    // Validation left the streaming operation without a durable name
+    // (stream::ValidStreamRequest): it has no such header.
+    if let Some(name) = &request.durable_execution_name {
+        signed_headers.push(("x-amz-durable-execution-name", name));
     }
     if request.invocation_type != InvocationType::RequestResponse {
         signed_headers.push(("x-amz-invocation-type", request.invocation_type.as_str()));
     }
     if request.log_type == LogType::Tail {
         signed_headers.push(("x-amz-log-type", "Tail"));
+    }
+    if let Some(tenant) = &request.tenant_id {
+        signed_headers.push(("x-amz-tenant-id", tenant));
     }
 
     let key = signing_key(identity)?;
@@ -245,6 +253,39 @@ mod tests {
             "{auth}"
         );
         assert!(signed.head_len > 300, "{}", signed.head_len);
+    }
+
+    /// The tenant and the durable execution go out as the model's headers,
+    /// signed, in SigV4's order.
+    #[test]
+    fn tenant_and_durable_name_are_signed_headers() {
+        let endpoint = Endpoint::parse("http://127.0.0.1:9000").unwrap();
+        let request = InvokeRequest {
+            function_name: "f".into(),
+            tenant_id: Some("blue team".into()),
+            durable_execution_name: Some("order-42".into()),
+            log_type: LogType::Tail,
+            ..Default::default()
+        };
+        let signed = build(
+            Operation::Invoke,
+            &endpoint,
+            &Signer::new("lambda", "us-east-1"),
+            &identity(),
+            &request,
+            &Bytes::new(),
+        )
+        .unwrap();
+        let headers = signed.request.headers();
+        assert_eq!(headers["x-amz-tenant-id"], "blue team");
+        assert_eq!(headers["x-amz-durable-execution-name"], "order-42");
+        let auth = headers["authorization"].to_str().unwrap();
+        assert!(
+            auth.contains(
+                "SignedHeaders=host;x-amz-date;x-amz-durable-execution-name;x-amz-log-type;x-amz-tenant-id,"
+            ),
+            "{auth}"
+        );
     }
 
     #[test]

@@ -81,5 +81,6 @@ where
         log_result,
         payload,
         function_error: header("x-amz-function-error").map(str::to_owned),
+        durable_execution_arn: header("x-amz-durable-execution-arn").map(str::to_owned),
     })
 }

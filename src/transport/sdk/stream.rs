@@ -79,6 +79,11 @@ async fn call(
     if let Some(qualifier) = request.qualifier {
         call = call.qualifier(qualifier);
     }
+    // The operation has no durable execution name (ValidStreamRequest
+    // refuses one).
+    if let Some(tenant) = request.tenant_id {
+        call = call.tenant_id(tenant);
+    }
     let remapped = RemappedContentType::default();
     let mut output = call
         .customize()
