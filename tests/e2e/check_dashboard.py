@@ -26,6 +26,7 @@ import base64
 import gzip
 import html
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -48,6 +49,10 @@ CHART_QUERY = re.compile(
 SUMMARY_BY_NAME = re.compile(r"^\[\?!tags && \((?P<names>name == '[a-z0-9_]+'(?: \|\| name == '[a-z0-9_]+')*)\)\]$")
 SUMMARY_BY_PREFIX = re.compile(
     r"^\[\?!tags && (?:(?P<one>[a-z]+)|\((?P<many>[a-z]+(?: \|\| [a-z]+)+)\)) && starts_with\(name, '(?P<prefix>[a-z0-9_]+)'\)\]$")
+
+# The browser's window: the screenshot's size, tall enough for the whole
+# Lambda tab (the report puts its tabs one under the other).
+WINDOW = (1400, 4800)
 
 failures = []
 
@@ -176,7 +181,7 @@ def check_render(run, layout, report, screenshot):
     # run in virtual time, and the DOM is taken once they are done (no
     # wall-clock wait).
     flags = [chromium, "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--virtual-time-budget=20000",
-             "--window-size=1400,3000"]
+             f"--window-size={WINDOW[0]},{WINDOW[1]}"]
     with tempfile.TemporaryDirectory() as profile:
         dom = subprocess.run(flags + [f"--user-data-dir={profile}", "--dump-dom", f"file://{report}"],
                              capture_output=True, text=True, timeout=120)
@@ -200,6 +205,13 @@ def check_render(run, layout, report, screenshot):
         shot = subprocess.run(flags + [f"--user-data-dir={profile}", f"--screenshot={screenshot}", f"file://{report}"],
                               capture_output=True, text=True, timeout=120)
     check(f"Chromium wrote {screenshot}", shot.returncode == 0, shot.stderr[-2000:])
+    head = b""
+    if os.path.exists(screenshot):
+        with open(screenshot, "rb") as png:
+            head = png.read(24)
+    # The PNG signature, then the IHDR chunk: width and height, big-endian.
+    size = (int.from_bytes(head[16:20], "big"), int.from_bytes(head[20:24], "big"))
+    check(f"{screenshot} is a {WINDOW[0]}x{WINDOW[1]} PNG", head[:8] == b"\x89PNG\r\n\x1a\n" and size == WINDOW, f"{size}")
 
 
 def main():

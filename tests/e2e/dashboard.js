@@ -10,6 +10,7 @@
 // default 40) and SECONDS (default 6): the arrival rate rises from a
 // fifth of RATE to RATE, so the charts show the load growing.
 import http from 'k6/http';
+import exec from 'k6/execution';
 import { client, verify, strictThresholds } from './lib.js';
 
 const RATE = Number(__ENV.RATE || 40);
@@ -22,8 +23,10 @@ const SNAPSTART_FUNCTION = 'snapstart';
 
 const lambda = client();
 
-// What each iteration calls, by iteration number: mostly warm or cold
-// invocations with a REPORT, and one in CALLS.length of each of the rest.
+// What each iteration calls, by its number in the test (split over k6
+// instances, each takes its own share of the numbers): mostly warm or
+// cold invocations with a REPORT, and one in CALLS.length of each of the
+// rest, from the first seconds on.
 const CALLS = [
   'cold-start', 'cold-start', 'cold-start', 'cold-start',
   'fail-handled', 'throttle', 'stream', 'snapstart',
@@ -79,7 +82,7 @@ async function call(kind) {
 }
 
 export default async function () {
-  const kind = CALLS[__ITER % CALLS.length];
+  const kind = CALLS[exec.scenario.iterationInTest % CALLS.length];
   const ok = await call(kind);
   // One k6/http request, so that the overview's HTTP panels have data.
   const stats = http.get(`${__ENV.LAMBDA_ENDPOINT}/_test/stats`, { tags: { name: 'stats' } });

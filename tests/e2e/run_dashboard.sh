@@ -23,7 +23,8 @@ command -v chromium-headless-shell >/dev/null || {
   apt_install chromium-headless-shell || die "cannot install chromium-headless-shell"
 }
 scratch_dir_with_server
-screenshot=${1:-$WORK/report.png}
+screenshot=$(realpath -m "${1:-$WORK/report.png}")
+mkdir -p "$(dirname "$screenshot")"
 # -cold-every 3: a cold start in every few calls of cold-start, so the
 # cold-start share is neither 0 nor 1.
 start_lambdaserver "$WORK" -cold-every 3

@@ -34,8 +34,10 @@ prometheus --config.file="$WORK/prometheus.yml" --storage.tsdb.path="$WORK/tsdb"
 PROMETHEUS_PID=$!
 deadline=$((SECONDS + 30))
 until prometheus_address=$(grep -o 'msg="Listening on" address=127\.0\.0\.1:[0-9]*' "$WORK/prometheus.log"); do
-  [ "$SECONDS" -lt "$deadline" ] && kill -0 "$PROMETHEUS_PID" 2>/dev/null ||
-    { cat "$WORK/prometheus.log"; die "prometheus did not start"; }
+  if [ "$SECONDS" -ge "$deadline" ] || ! kill -0 "$PROMETHEUS_PID" 2>/dev/null; then
+    cat "$WORK/prometheus.log"
+    die "prometheus did not start"
+  fi
   sleep 0.1
 done
 PROMETHEUS_URL="http://${prometheus_address##*address=}"
