@@ -209,6 +209,12 @@ step "e2e: metrics, tags, data_sent, thresholds (--out json)" \
   env LAMBDASERVER_URL="$LAMBDASERVER_URL" tests/e2e/run_metrics.sh
 step "e2e: tenant isolation, durable executions, SnapStart restores (both transports, --out json)" \
   env LAMBDASERVER_URL="$LAMBDASERVER_URL" tests/e2e/run_invoke_features.sh
+# Both start their own test server; each installs its Debian package
+# (chromium-headless-shell, prometheus) when missing.
+step "e2e: k6's web dashboard with dashboards/web-dashboard.json: the exported HTML report's data, every panel's metric with data, rendered by headless Chromium" \
+  tests/e2e/run_dashboard.sh
+step "e2e: dashboards/grafana-prometheus.json: one test over two k6 instances into Prometheus (remote write, native histograms), every panel query with data, the invocation count exactly the server's" \
+  tests/e2e/run_prometheus.sh
 step "e2e: response streaming and function URLs (both transports; stream-lines on cargo lambda watch)" \
   env LAMBDASERVER_URL="$LAMBDASERVER_URL" WATCH_URL="$WATCH_URL" tests/e2e/run_streaming.sh
 step "lambda-invoke against watch, moto and lambdaserver" env LAMBDA_INVOKE=build/lambda-invoke \

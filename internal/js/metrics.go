@@ -31,6 +31,10 @@ type lambdaMetrics struct {
 	// What the invocations cost, USD, from the REPORT and the client's
 	// pricing: only invocations with a REPORT (see pricing.cost).
 	cost *metrics.Metric // Counter
+	// The same cost in millionths of a USD: charts that print a count with
+	// at most one decimal (k6's web dashboard and its HTML report) show a
+	// run's USD 0.00002 as 0, its 20 µUSD as 20.
+	costMicroUSD *metrics.Metric // Counter
 
 	// Streamed calls (InvokeWithResponseStream, function URLs).
 	firstChunk *metrics.Metric // Trend, time: from the call's start to its first chunk
@@ -72,6 +76,7 @@ func registerMetrics(registry *metrics.Registry) (*lambdaMetrics, error) {
 		{&m.maxMemoryUsed, "lambda_max_memory_used", metrics.Trend, metrics.Data},
 		{&m.coldStarts, "lambda_cold_starts", metrics.Rate, metrics.Default},
 		{&m.cost, "lambda_cost_usd", metrics.Counter, metrics.Default},
+		{&m.costMicroUSD, "lambda_cost_microusd", metrics.Counter, metrics.Default},
 		{&m.firstChunk, "lambda_stream_first_chunk", metrics.Trend, metrics.Time},
 		{&m.chunkGap, "lambda_stream_chunk_gap", metrics.Trend, metrics.Time},
 		{&m.chunks, "lambda_stream_chunks", metrics.Counter, metrics.Default},
@@ -107,6 +112,9 @@ func boolValue(b bool) float64 {
 	}
 	return 0
 }
+
+// microPerUnit: millionths in one (USD in µUSD).
+const microPerUnit = 1e6
 
 // mebibytes converts Lambda's MB (which are MiB) to bytes for a data Trend.
 func mebibytes(mb float64) float64 { return mb * 1024 * 1024 }
@@ -225,7 +233,9 @@ func (m *lambdaMetrics) addInvocation(
 		// Only with a REPORT: without one (no Tail log, Event, DryRun,
 		// an error without a log) nothing says what was billed, and the
 		// Counter undercounts rather than guesses.
-		set.add(m.cost, prices.cost(r))
+		cost := prices.cost(r)
+		set.add(m.cost, cost)
+		set.add(m.costMicroUSD, cost*microPerUnit)
 	}
 	if builtin != nil {
 		set.add(builtin.DataSent, float64(o.BytesSent))

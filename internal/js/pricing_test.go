@@ -66,9 +66,14 @@ func TestCostSampleOfAnOutcome(t *testing.T) {
 		samples := m.invocationSamples(nil, key, o, prices)
 		assert.LessOrEqual(t, len(samples), 13, "more samples than the set is sized for")
 		costs := samplesOf(samples, "lambda_cost_usd")
-		for _, s := range costs {
+		micros := samplesOf(samples, "lambda_cost_microusd")
+		require.Len(t, micros, len(costs), "one lambda_cost_microusd per lambda_cost_usd")
+		for i, s := range costs {
 			assert.Equal(t, samplesOf(samples, "lambda_invocations")[0].Tags, s.Tags, "the invocation's tags")
 			assert.Equal(t, metrics.Counter, s.Metric.Type)
+			assert.Equal(t, s.Tags, micros[i].Tags, "lambda_cost_microusd: the invocation's tags")
+			assert.Equal(t, metrics.Counter, micros[i].Metric.Type)
+			assert.InDelta(t, s.Value*1e6, micros[i].Value, costTolerance*1e6, "lambda_cost_microusd is the cost in µUSD")
 		}
 		return costs
 	}

@@ -226,6 +226,15 @@ def main():
           shown is not None and total > 0 and abs(float(shown.group(1)) - total) <= 0.5e-6 + 1e-12,
           f"{summary_line('lambda_cost_usd')!r}, samples add up to {total!r}")
 
+    # lambda_cost_microusd: the same cost in millionths of a USD, sample for
+    # sample (same tags, same time), for the web dashboard's charts.
+    usd = sorted((d["time"], sorted(d["tags"].items()), d["value"] * 1e6) for d in by_metric.get("lambda_cost_usd", []))
+    micro = sorted((d["time"], sorted(d["tags"].items()), d["value"]) for d in by_metric.get("lambda_cost_microusd", []))
+    check("one lambda_cost_microusd per lambda_cost_usd, the same cost in µUSD",
+          len(usd) == len(micro) > 0 and all(u[:2] == m[:2] and math.isclose(u[2], m[2], rel_tol=1e-9)
+                                             for u, m in zip(usd, micro)),
+          f"{len(usd)} lambda_cost_usd, {len(micro)} lambda_cost_microusd samples")
+
     check_operations(check, by_metric)
     check_streaming(check, by_metric, endpoint)
     for metric in ("lambda_stream_first_chunk", "lambda_stream_chunk_gap"):

@@ -3,9 +3,10 @@ package main
 import "sync"
 
 // coldStarts decides which executions are cold starts. The first execution
-// of every function is cold (there is no environment yet); the cold-start
-// function is also cold on every coldEvery-th call after that (calls 1,
-// 1+N, 1+2N, ...), as if its environment were recycled.
+// in every set of environments is cold (there is none yet); recycled sets
+// (the cold-start function's, a SnapStart version's) are also cold on every
+// coldEvery-th call after that (calls 1, 1+N, 1+2N, ...), as if their
+// environment were replaced.
 type coldStarts struct {
 	mu    sync.Mutex
 	every int64
@@ -23,14 +24,14 @@ func newColdStarts(every int) *coldStarts {
 	return &coldStarts{every: int64(every), calls: map[string]int64{}}
 }
 
-// next counts an execution of the named function and returns its 1-based
-// call number and whether it is a cold start.
-func (c *coldStarts) next(function string) (call int64, cold bool) {
+// next counts an execution in the environments named key and returns its
+// 1-based call number and whether it is a cold start.
+func (c *coldStarts) next(key string, recycled bool) (call int64, cold bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.calls[function]++
-	call = c.calls[function]
-	cold = call == 1 || (function == coldStartFunction && (call-1)%c.every == 0)
+	c.calls[key]++
+	call = c.calls[key]
+	cold = call == 1 || (recycled && (call-1)%c.every == 0)
 	return call, cold
 }
 

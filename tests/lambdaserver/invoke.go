@@ -324,7 +324,10 @@ func (s *server) execute(w *recorder, r *http.Request, inv *invocation, b behavi
 // startExecution counts an execution of the function (a cold start or
 // not) and opens its log; it returns when the execution began.
 func (s *server) startExecution(inv *invocation) time.Time {
-	inv.call, inv.cold = s.cold.next(environmentKey(inv))
+	// A SnapStart version's environments are replaced as the cold-start
+	// function's are, so that a steady load sees restores all along (one
+	// restore per version would give each of its time series one sample).
+	inv.call, inv.cold = s.cold.next(environmentKey(inv), inv.name == coldStartFunction || restores(inv))
 	if inv.cold {
 		s.stats.countColdStart(inv.tenant, restores(inv))
 	}

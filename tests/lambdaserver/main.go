@@ -49,6 +49,11 @@
 //	                  payload of N bytes (over Lambda's 6 MB), Content-Length unless chunked
 //	oversize-error    {"bytes":N}: 500 ServiceException whose JSON body,
 //	                  {"Type":"Service","message":"xxx..."}, is N bytes long (also streaming)
+//	tenant-isolated   tenant isolation: X-Amz-Tenant-Id required, environments per tenant
+//	durable           a durable function: X-Amz-Durable-Execution-Name, the execution's ARN
+//	snapstart         SnapStart: a published version's new environments are restored (Restore
+//	                  Duration in the REPORT), replaced as cold-start's are; $LATEST initialises
+//	                  (invoke_features.go has all three)
 //	anything else     404 ResourceNotFoundException
 //
 // The first execution of each function is a cold start (Init Duration in
