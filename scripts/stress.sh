@@ -19,7 +19,7 @@
 #          build/k6 (scripts/build.sh first): those scripts/test.sh runs on
 #          the shared cargo lambda watch and tests/lambdaserver, then those
 #          that start a server of their own (faults, bounds, secrets,
-#          network options, signals)
+#          network options, signals, the two dashboards)
 # Exit status: 0 when every run of every suite passed.
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
@@ -110,12 +110,13 @@ e2e_suite() {
   local status=0 script
   # On the shared servers, as scripts/test.sh runs them.
   for script in tests/e2e/run_leaks.sh tests/e2e/run_metrics.sh tests/e2e/run_lambdaserver.sh \
-    tests/e2e/run_streaming.sh; do
+    tests/e2e/run_invoke_features.sh tests/e2e/run_streaming.sh; do
     env LAMBDASERVER_URL="$LAMBDASERVER_URL" "$script" || { echo "FAILED: $script"; status=1; }
   done
   # Each with a server of its own.
   for script in tests/e2e/run_faults.sh tests/e2e/run_bounds.sh tests/e2e/run_secrets.sh \
-    tests/e2e/run_network_policy.sh tests/e2e/run_signals.sh; do
+    tests/e2e/run_network_policy.sh tests/e2e/run_signals.sh tests/e2e/run_dashboard.sh \
+    tests/e2e/run_prometheus.sh; do
     "$script" || { echo "FAILED: $script"; status=1; }
   done
   for script in tests/e2e/watch.js tests/e2e/bad_input.js; do
