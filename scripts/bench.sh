@@ -75,6 +75,10 @@
 #   STREAM_DELAY_MS  the server's first-chunk delay, default 50
 #   K6               the k6 binary, default build/k6
 #   JSLIB_AWS_LAMBDA k6-jslib-aws's lambda.js (column E), default none
+#   BENCH_RESULTS    the file the tables are written to, default
+#                    tests/bench/RESULTS.md (its "## Findings" kept); e.g.
+#                    a scratch file for a partial run that should not
+#                    replace the "Latest run" section
 # --quick changes the defaults (10 VUs, 3 s, 1 round, 500/s for 3 s; set
 # variables still win), and prints the tables without writing RESULTS.md:
 # a check, ~45 s, that every column runs without an error; its timings are
@@ -121,6 +125,7 @@ else
   RATE_DURATION=${RATE_DURATION:-15s}
 fi
 RATE_ROUNDS=${RATE_ROUNDS:-$ROUNDS}
+RESULTS=${BENCH_RESULTS:-tests/bench/RESULTS.md}
 STREAM_LEVELS=${STREAM_VUS-10 100}
 STREAM_DELAY=${STREAM_DELAY_MS:-50}
 K6=${K6:-build/k6}
@@ -374,12 +379,12 @@ args=("$runs" --rates "$rates" --streams "$streams" --stream-delay-ms "$STREAM_D
 if [ "$QUICK" = 1 ]; then
   args+=(--quick)
 else
-  args+=(--results tests/bench/RESULTS.md)
+  args+=(--results "$RESULTS")
 fi
 echo
 python3 tests/bench/report.py table "${args[@]}"
 if [ "$QUICK" = 1 ]; then
   log "every run succeeded (--quick: timings not asserted, RESULTS.md not written)"
 else
-  log "written to tests/bench/RESULTS.md"
+  log "written to $RESULTS"
 fi
