@@ -125,7 +125,12 @@ else
   RATE_DURATION=${RATE_DURATION:-15s}
 fi
 RATE_ROUNDS=${RATE_ROUNDS:-$ROUNDS}
-RESULTS=${BENCH_RESULTS:-tests/bench/RESULTS.md}
+RESULTS=tests/bench/RESULTS.md
+if [ -n "${BENCH_RESULTS:-}" ]; then
+  # relative to where the script was started, as a user would mean it
+  RESULTS=$BENCH_RESULTS
+  [[ "$RESULTS" = /* ]] || RESULTS=$caller_dir/$RESULTS
+fi
 STREAM_LEVELS=${STREAM_VUS-10 100}
 STREAM_DELAY=${STREAM_DELAY_MS:-50}
 K6=${K6:-build/k6}
