@@ -16,13 +16,17 @@ RUNS_TSV has one line per run at a VU level: VUs, round, tool, and the
 files of that run (tab-separated): for a k6 tool the k6 --summary-export
 JSON, the /usr/bin/time -v output and the peak thread count; for C wrk's
 output. RATES_TSV has the same lines for the runs at a fixed arrival rate,
-with the rate (iterations/s) in place of the VUs. STREAMS_TSV has the
+with the rate (iterations/s) in place of the VUs (the order of the
+lines does not matter: scripts/bench.sh rotates the tools' order
+from round to round). STREAMS_TSV has the
 lines of the streaming case's runs (S and H, as a k6 tool's), and MS is
 the server's first-chunk delay, which the table subtracts.
 
 `table` prints the measurement tables, the targets with PASS/FAIL (a
-missed target is reported, not an error) and, with --rates, what the fixed
-rate costs each tool (markdown). With --results it writes them to FILE as
+missed target is reported, not an error) and, with --rates, the fixed-rate
+table (CPU and voluntary context switches per iteration, dropped
+iterations, at each rate), its targets, and what each rate costs each tool
+(markdown). With --results it writes them to FILE as
 its "Latest run" section, keeping everything from a line "## Findings"
 onward. It exits 1, and leaves FILE alone, if a run had errors (failed
 checks, failed requests, iterations that ended before their check, wrk
@@ -62,6 +66,11 @@ K6_TOOLS = ("A", "B", "D", "E")
 PEERS = ("B", "D", "E")
 # The tools of the fixed-rate runs.
 RATE_TOOLS = ("A", "B", "D")
+# The fixed-rate target (issue 24): an awaited invoke costs at most k6's
+# own awaited request, http.asyncRequest (D), per iteration, at each of
+# these rates (iterations/s) that was run.
+MAX_RATE_CPU_RATIO = 1.0  # A/D CPU seconds per iteration
+TARGET_RATES = (500, 2000, 6000)
 
 # The targets (issue 12), judged at the VU levels that were run. Ratios
 # against D and E are informative, not targets.
@@ -87,9 +96,10 @@ def read_k6(summary_path, time_path, threads):
     iterations = metrics.get("iterations", {"count": 0, "rate": 0.0})
     duration = metrics["iteration_duration"]
     checks = metrics.get("checks", {"passes": 0, "fails": 0})
-    cpu, rss_kib = read_time(time_path)
+    cpu, rss_kib, switches = read_time(time_path)
     errors = []
-    if iterations["count"] == 0:
+    count = iterations["count"]
+    if count == 0:
         errors.append("no iteration completed")
     if checks["fails"]:
         errors.append(f"{checks['fails']} failed checks")
@@ -105,7 +115,11 @@ def read_k6(summary_path, time_path, threads):
         "p50_ms": duration["med"],
         "p95_ms": duration["p(95)"],
         "cpu_s": cpu,
-        "cpu_us_per_it": cpu / iterations["count"] * 1e6 if iterations["count"] else NAN,
+        "cpu_us_per_it": cpu / count * 1e6 if count else NAN,
+        # voluntary: the process's threads blocked (a wait, a futex, a
+        # poll) and were woken again; involuntary: preempted.
+        "vcs_per_it": switches[0] / count if count else NAN,
+        "ivcs_per_it": switches[1] / count if count else NAN,
         "rss_mib": rss_kib / 1024,
         "threads": int(threads),
         "errors": errors,
@@ -113,14 +127,17 @@ def read_k6(summary_path, time_path, threads):
 
 
 def read_time(path):
-    """(user + system CPU seconds, maximum RSS in KiB) from /usr/bin/time -v."""
+    """(user + system CPU seconds, maximum RSS in KiB, (voluntary,
+    involuntary) context switches) from /usr/bin/time -v: the rusage of the
+    k6 process, all its threads."""
     values = {}
     with open(path) as f:
         for line in f:
             key, _, value = line.strip().rpartition(": ")
             values[key] = value
     cpu = float(values["User time (seconds)"]) + float(values["System time (seconds)"])
-    return cpu, int(values["Maximum resident set size (kbytes)"])
+    switches = (int(values["Voluntary context switches"]), int(values["Involuntary context switches"]))
+    return cpu, int(values["Maximum resident set size (kbytes)"]), switches
 
 
 def read_wrk(path):
@@ -175,7 +192,8 @@ def run_line(tool, files):
     else:
         text = (
             f"{r['rate']:,.0f} it/s, p50 {r['p50_ms'] * 1000:,.0f} µs, p95 {r['p95_ms'] * 1000:,.0f} µs, "
-            f"{r['cpu_us_per_it']:,.1f} CPU-µs/it, {r['rss_mib']:,.0f} MiB, {r['threads']} threads"
+            f"{r['cpu_us_per_it']:,.1f} CPU-µs/it, {r['vcs_per_it']:,.2f} vol. cs/it, "
+            f"{r['rss_mib']:,.0f} MiB, {r['threads']} threads"
         )
         if r["dropped"]:
             text += f", {r['dropped']:,} dropped"
@@ -219,7 +237,8 @@ def aggregate(rounds):
     tools = set().union(*(r.keys() for r in rounds.values()))
     out = {"rounds": len(rounds)}
     for tool in sorted(tools):
-        keys = ("rate",) if tool == "C" else ("rate", "cpu_us_per_it", "rss_mib", "p50_ms", "p95_ms", "dropped")
+        keys = ("rate",) if tool == "C" else \
+            ("rate", "cpu_us_per_it", "vcs_per_it", "ivcs_per_it", "rss_mib", "p50_ms", "p95_ms", "dropped")
         out[tool] = {key: median_of(rounds, lambda r: r[tool][key]) for key in keys}
         if tool != "C":
             out[tool]["threads"] = max(r[tool]["threads"] for r in rounds.values() if tool in r)
@@ -311,8 +330,8 @@ def latency_table(levels):
 
 def rate_table(m):
     """What one fixed rate cost each tool: a row per tool."""
-    header = ["tool", "it/s", "dropped", "CPU-µs/it", "A/tool CPU", "p50 ms", "A−tool p50 µs", "p95 ms",
-              "RSS MiB", "threads"]  # fmt: skip
+    header = ["tool", "it/s", "dropped", "CPU-µs/it", "A/tool CPU", "vol. cs/it", "invol. cs/it", "p50 ms",
+              "A−tool p50 µs", "p95 ms", "RSS MiB", "threads"]  # fmt: skip
     rows = []
     for tool in RATE_TOOLS:
         if tool not in m:
@@ -322,11 +341,65 @@ def rate_table(m):
         rows.append([
             tool, num(r["rate"], ",.0f"), num(r["dropped"], ",.0f"), num(r["cpu_us_per_it"], ",.1f"),
             num(ratios["cpu_us_per_it"], ".2f") if ratios else "—",
-            num(r["p50_ms"], ",.3f"),
+            num(r["vcs_per_it"], ",.2f"), num(r["ivcs_per_it"], ",.2f"), num(r["p50_ms"], ",.3f"),
             num(ratios["p50_diff_us"], "+,.0f") if ratios else "—",
             num(r["p95_ms"], ",.3f"), num(r["rss_mib"], ",.0f"), str(r["threads"]),
         ])  # fmt: skip
     return markdown(header, rows, ["---"] + ["---:"] * (len(header) - 1))
+
+
+def spread(rounds, tool, key, fmt):
+    """A tool's median of key over the rounds, with the lowest and the
+    highest in brackets when there were several rounds."""
+    values = sorted(r[tool][key] for r in rounds.values() if tool in r)
+    values = [v for v in values if v == v]
+    if not values:
+        return SKIPPED
+    text = format(statistics.median(values), fmt)
+    if len(values) > 1:
+        text += f" ({format(values[0], fmt)}–{format(values[-1], fmt)})"
+    return text
+
+
+def fixed_rate_table(rate_levels, rate_runs):
+    """The fixed-rate table: a row per rate, CPU-µs per iteration (median,
+    range over the rounds) and voluntary context switches per iteration of
+    A, B and D, A/D and A/B (within each round, then the median), and each
+    tool's dropped iterations (the highest over the rounds)."""
+    def dropped(rounds):
+        return " / ".join(
+            f"{max(r[t]['dropped'] for r in rounds.values() if t in r):,}" if any(t in r for r in rounds.values())
+            else SKIPPED
+            for t in RATE_TOOLS
+        )
+
+    rows = []
+    for rate, m in sorted(rate_levels.items()):
+        rounds = rate_runs[rate]
+        rows.append([
+            f"{rate:,}/s",
+            *[spread(rounds, t, "cpu_us_per_it", ",.0f") for t in RATE_TOOLS],
+            *[cell(m, t, "vcs_per_it", ",.2f") for t in RATE_TOOLS],
+            peer_cell(m, "D", "cpu_us_per_it", ".2f"), peer_cell(m, "B", "cpu_us_per_it", ".2f"),
+            dropped(rounds),
+        ])  # fmt: skip
+    header = ["rate", "A CPU-µs/it", "B CPU-µs/it", "D CPU-µs/it", "A vol. cs/it", "B vol. cs/it",
+              "D vol. cs/it", "A/D CPU", "A/B CPU", "dropped A / B / D"]  # fmt: skip
+    return markdown(header, rows, ["---"] + ["---:"] * (len(header) - 1))
+
+
+def rate_targets(rate_levels):
+    """(target, measured, PASS/FAIL/NOT RUN) rows of the fixed rates."""
+    rows = []
+    for rate in TARGET_RATES:
+        text = f"CPU/iteration A/D ≤ {MAX_RATE_CPU_RATIO:.1f} at {rate:,}/s"
+        m = rate_levels.get(rate)
+        if m is None or "A/D" not in m:
+            rows.append((text, "—", "NOT RUN"))
+            continue
+        value = m["A/D"]["cpu_us_per_it"]
+        rows.append((text, num(value, ".3f"), verdict(value <= MAX_RATE_CPU_RATIO)))
+    return rows
 
 
 def aggregate_streams(rounds):
@@ -427,13 +500,24 @@ iterations; RSS is /usr/bin/time's maximum resident set size; threads are
 the highest of the 0.2 s samples of /proc/PID/status over all rounds.
 Latencies are k6's iteration_duration (one script iteration)."""
 
+FIXED_RATE_METHOD = """\
+The same request at fixed arrival rates (constant-arrival-rate, 200
+pre-allocated VUs, at most 1,000), A, B and D one after another in each
+round, the order rotated from round to round (A B D, B D A, D A B): what
+a load test at a set rate pays. CPU-µs/it: the k6 process's user + system
+CPU time (/usr/bin/time) over its iterations, median of the rounds (lowest
+and highest in brackets); the init of the 200 VUs is included, a fixed
+cost that weighs more at the lower rates. vol. cs/it: the process's
+voluntary context switches (all threads, /usr/bin/time -v) over its
+iterations, median of the rounds: how often a thread blocked and had to be
+woken. A/D and A/B: within each round, then the median. dropped: iterations
+k6 could not start for want of a free VU (dropped_iterations), the most of
+any round."""
+
 RATE_METHOD = """\
-The same request at a fixed {rate:,} iterations/s (constant-arrival-rate,
-200 pre-allocated VUs, at most 1,000) for A, B and D, one after another in
-each round: what that load costs. CPU-µs/it as above: the init of the 200
-VUs is included, a fixed cost that weighs more the shorter the run; dropped:
-iterations k6 could not start for want of a free VU (dropped_iterations);
-A/tool and A−tool: within each round, then the median."""
+{rate:,} iterations/s, medians of the rounds; invol. cs/it: involuntary
+context switches (preemptions) per iteration; A/tool and A−tool: within
+each round, then the median."""
 
 
 # --- RESULTS.md ------------------------------------------------------------
@@ -453,6 +537,7 @@ def cpu_model():
 def latest_run_section(levels, rate_levels, args):
     when = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
     rounds = max([m["rounds"] for m in levels.values()] or [0])
+    rate_rounds = max([m["rounds"] for m in rate_levels.values()] or [0])
     lines = [
         "## Latest run",
         "",
@@ -468,49 +553,70 @@ def latest_run_section(levels, rate_levels, args):
         f"- nproc: {len(os.sched_getaffinity(0))}; CPU: {cpu_model()}",
         f"- load average before the run: {args.load}",
         f"- k6: {args.k6_version}",
-        f"- rounds: {rounds}",
+        "- rounds: " + ", ".join(
+            [f"{rounds} at each VU level"] * bool(levels) + [f"{rate_rounds} at each fixed rate"] * bool(rate_levels)
+        ),
         f"- command: `{args.command}`",
         "",
         "The columns:",
         "",
         tools_text(args.jslib),
         "",
-        METHOD,
-        "",
-        "### Throughput",
-        "",
-        throughput_table(levels),
-        "",
-        "### CPU per iteration",
-        "",
-        cpu_table(levels),
-        "",
-        "### Memory and threads",
-        "",
-        memory_table(levels),
-        "",
-        "### Latency",
-        "",
-        latency_table(levels),
-        "",
-        "### Targets",
-        "",
-        target_table(levels),
-        "",
-        "Against D and E the ratios above are informative: no target.",
-        "",
     ]  # fmt: skip
-    for rate, m in sorted(rate_levels.items()):
+    if levels:
         lines += [
-            f"### What a fixed {rate:,}/s costs",
+            METHOD,
             "",
-            rate_table(m),
+            "### Throughput",
             "",
-            RATE_METHOD.format(rate=rate),
+            throughput_table(levels),
             "",
-        ]
-    if not rate_levels:
-        lines += ["No fixed-rate run (BENCH_RATE=0).", ""]
+            "### CPU per iteration",
+            "",
+            cpu_table(levels),
+            "",
+            "### Memory and threads",
+            "",
+            memory_table(levels),
+            "",
+            "### Latency",
+            "",
+            latency_table(levels),
+            "",
+            "### Targets",
+            "",
+            target_table(levels),
+            "",
+            "Against D and E the ratios above are informative: no target.",
+            "",
+        ]  # fmt: skip
+    else:
+        lines += ["No run at a VU level (BENCH_VUS empty).", ""]
+    if rate_levels:
+        lines += [
+            "### Fixed arrival rates",
+            "",
+            fixed_rate_table(rate_levels, args.rate_runs),
+            "",
+            FIXED_RATE_METHOD,
+            "",
+            "#### Targets at fixed rates",
+            "",
+            markdown(["target", "measured", "result"], [list(r) for r in rate_targets(rate_levels)],
+                     ["---", "---:", ":---:"]),
+            "",
+        ]  # fmt: skip
+        for rate, m in sorted(rate_levels.items()):
+            lines += [
+                f"#### What a fixed {rate:,}/s costs",
+                "",
+                rate_table(m),
+                "",
+                RATE_METHOD.format(rate=rate),
+                "",
+            ]
+    else:
+        lines += ["No fixed-rate run (BENCH_RATES empty).", ""]
     stream_levels = getattr(args, "stream_levels", {})
     if stream_levels:
         lines += [
@@ -555,6 +661,7 @@ def table(args):
     stream_runs = load_runs(args.streams) if args.streams else {}
     levels = {vus: aggregate(rounds) for vus, rounds in runs.items()}
     rate_levels = {rate: aggregate(rounds) for rate, rounds in rate_runs.items()}
+    args.rate_runs = rate_runs
     args.stream_levels = {vus: aggregate_streams(rounds) for vus, rounds in stream_runs.items()}
     section = latest_run_section(levels, rate_levels, args)
     print(section)
