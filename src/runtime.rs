@@ -26,24 +26,9 @@ fn worker_threads() -> usize {
         .clamp(1, 8)
 }
 
-/// The runtime's shape. `XK6_LAMBDA_RUNTIME=current-thread` (an experiment
-/// of issue 24, measured in tests/bench/RESULTS.md): a current-thread
-/// runtime that one dedicated thread drives, instead of a multi-thread
-/// one with `worker_threads()` workers. Spawning onto it from Go's threads
-/// pushes to its queue and wakes that thread, as for a parked worker.
-fn current_thread() -> bool {
-    std::env::var("XK6_LAMBDA_RUNTIME").is_ok_and(|v| v == "current-thread")
-}
-
 static RUNTIME: Lazy<Runtime> = Lazy::new(|| {
-    let mut builder = if current_thread() {
-        Builder::new_current_thread()
-    } else {
-        let mut builder = Builder::new_multi_thread();
-        builder.worker_threads(worker_threads());
-        builder
-    };
-    builder
+    Builder::new_multi_thread()
+        .worker_threads(worker_threads())
         // Blocking work (profile files, DNS lookups) is rare; keep the pool
         // small so the thread count stays bounded under load.
         .max_blocking_threads(8)
@@ -54,24 +39,9 @@ static RUNTIME: Lazy<Runtime> = Lazy::new(|| {
         .expect("xk6-lambda: cannot start the tokio runtime")
 });
 
-/// Starts the thread that drives a current-thread runtime, once: it runs
-/// the spawned tasks and its I/O and timers for the life of the process.
-fn drive_current_thread(runtime: &'static Runtime) {
-    static DRIVER: std::sync::Once = std::sync::Once::new();
-    DRIVER.call_once(|| {
-        std::thread::Builder::new()
-            .name("xk6-lambda".into())
-            .spawn(move || {
-                block_sigpipe();
-                runtime.block_on(std::future::pending::<()>());
-            })
-            .expect("xk6-lambda: cannot start the runtime's thread");
-    });
-}
-
 /// Blocks SIGPIPE on the calling thread: every thread of the runtime, the
-/// workers (or the current-thread runtime's driver) and the blocking pool
-/// alike, which are all the threads this library creates.
+/// workers and the blocking pool alike, which are all the threads this
+/// library creates.
 ///
 /// Why: writing to a socket the peer has reset raises SIGPIPE on the
 /// writing thread (hyper writes with `writev`, which cannot pass
@@ -94,11 +64,7 @@ fn block_sigpipe() {
 
 /// The process-wide runtime, started on first use.
 pub fn runtime() -> &'static Runtime {
-    let runtime = &*RUNTIME;
-    if runtime.handle().runtime_flavor() == tokio::runtime::RuntimeFlavor::CurrentThread {
-        drive_current_thread(runtime);
-    }
-    runtime
+    &RUNTIME
 }
 
 #[cfg(test)]
