@@ -217,10 +217,12 @@ impl LambdaCompletionData {
 
     /// A chunk's bytes, or a streamed call's outcome JSON; else absent.
     pub(crate) fn bytes(&self) -> LambdaText {
-        match (&self.content, self.content.finished()) {
-            (Content::Chunk { bytes, .. }, _) => LambdaText::of(bytes),
-            (_, Some(Finished::Streamed(json))) => LambdaText::of(json),
-            _ => LambdaText::ABSENT,
+        match &self.content {
+            Content::Chunk { bytes, .. } => LambdaText::of(bytes),
+            Content::Finished(finished) => match finished.as_ref() {
+                Finished::Streamed(json) => LambdaText::of(json),
+                Finished::Invoked(_) | Finished::Failed(_) => LambdaText::ABSENT,
+            },
         }
     }
 
