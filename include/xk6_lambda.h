@@ -152,8 +152,9 @@ typedef struct LambdaLiveCounts {
   // returned, or their completion is not yet in its queue.
   int64_t in_flight;
   // Completions pushed to a queue and not yet freed: waiting in the
-  // queue, or taken (`lambda_completion_queue_take` or `_wait`) and not yet passed
-  // to `lambda_completions_free`.
+  // queue, taken (`lambda_completion_queue_take` or `_wait`) and not yet
+  // passed to `lambda_completions_free`, or read in the ring and not yet
+  // reclaimed (call `lambda_completion_queue_refill` before counting).
   int64_t completions;
   // Strings written to a `char **out_error` not yet freed with
   // `lambda_string_free`.
@@ -223,6 +224,42 @@ typedef struct LambdaCompletion {
   uint64_t gap_ns;
   struct LambdaCompletionData *data;
 } LambdaCompletion;
+
+// A completion queue's ring as its consumer sees it
+// (`lambda_completion_queue_ring`). Slot `i` is `slots[i % capacity]`.
+//
+// Every access to `head`, `tail`, `signalled` and `overflow` is an atomic
+// load or store of the field's size, sequentially consistent (Go's
+// sync/atomic; C11's `atomic_load`/`atomic_store` through a cast).
+// `capacity` and `slots` never change.
+//
+// The consumer's loop:
+// 1. while `head` != `tail`: read slot `head`, copy out what it needs,
+//    then store `head + 1` (the slot's data may be freed from then on);
+// 2. if `overflow` is 1, call `lambda_completion_queue_refill`, go to 1;
+// 3. store 0 to `signalled`, then look at `tail` and `overflow` once more:
+//    if either moved, go to 1;
+// 4. wait until the wake descriptor is readable, reset it (read its
+//    8-byte counter), go to 1.
+//
+// A queue has one consumer: the ring, or `lambda_completion_queue_take`
+// and `_wait`, not both.
+typedef struct LambdaCompletionRing {
+  // The next slot the consumer reads. Written by the consumer only.
+  uint64_t head;
+  // One past the last slot published. Written by the library only.
+  uint64_t tail;
+  // How many slots `slots` has.
+  uint64_t capacity;
+  // The slots, `capacity` of them, valid as long as the queue.
+  const struct LambdaCompletion *slots;
+  // 1 once the wake descriptor was signalled for a publication the
+  // consumer may not have seen: later publications do not signal again
+  // until the consumer stores 0 (step 3).
+  uint32_t signalled;
+  // 1 while completions wait in the overflow list for a full ring.
+  uint32_t overflow;
+} LambdaCompletionRing;
 
 // One header of a function URL request, borrowed for the duration of the
 // call. UTF-8, given as pointer and length.
@@ -342,11 +379,15 @@ enum LambdaStatus lambda_client_invoke(const struct LambdaClient *client,
 
 // As `lambda_client_invoke`, but the outcome is pushed to `queue`, tagged
 // with `user_data`, instead of calling back: the caller drains completions
-// in batches with `lambda_completion_queue_wait`.
+// in batches (its ring, or `lambda_completion_queue_take` and `_wait`).
+//
+// `out_invocation` may be NULL: then no handle is made (nothing to free),
+// and the call is cancelled with `lambda_completion_queue_cancel(queue,
+// user_data)`, which works with or without a handle.
 //
 // # Safety
-// As `lambda_client_invoke`; `queue` is a live queue that outlives the
-// invocation.
+// As `lambda_client_invoke`, but `out_invocation` may be NULL; `queue` is
+// a live queue that outlives the invocation.
 enum LambdaStatus lambda_client_invoke_queued(const struct LambdaClient *client,
                                               const struct LambdaInvokeRequest *request,
                                               const struct LambdaCompletionQueue *queue,
@@ -443,6 +484,45 @@ size_t lambda_completion_queue_wait(const struct LambdaCompletionQueue *queue,
 // # Safety
 // `completions` holds `count` completions from one wait, not yet freed.
 void lambda_completions_free(struct LambdaCompletion *completions, size_t count);
+
+// The queue's completion ring, for a consumer that reads completions in
+// place instead of taking them (see `LambdaCompletionRing`): valid as long
+// as the queue. From this call on, take and wait take nothing from this
+// queue. NULL for a NULL queue.
+//
+// # Safety
+// `queue` is NULL or a live queue.
+struct LambdaCompletionRing *lambda_completion_queue_ring(const struct LambdaCompletionQueue *queue);
+
+// Frees the data of the ring's slots the consumer moved `head` past, and
+// moves completions waiting beyond a full ring into the slots that frees
+// (`overflow` goes back to 0 when all fit). A consumer calls it when it
+// finds `overflow` set; a leak check calls it before it counts, so that
+// completions already read are not counted as live. NULL is a no-op.
+//
+// # Safety
+// `queue` is NULL or a live queue.
+void lambda_completion_queue_refill(const struct LambdaCompletionQueue *queue);
+
+// Waits up to `timeout_ms` until the ring has something to read (true) or
+// the time is up (false), resetting the wake descriptor: the ring
+// consumer's step 4 for a caller without an event loop. Blocks the
+// calling thread.
+//
+// # Safety
+// `queue` is NULL or a live queue.
+bool lambda_completion_queue_wait_ready(const struct LambdaCompletionQueue *queue,
+                                        uint32_t timeout_ms);
+
+// Cancels the call in flight on this queue that was started with
+// `user_data`, as `lambda_invocation_cancel` does with its handle: it
+// still completes, once. A call already completed (or never started) is
+// left alone. User data must be unique among a queue's calls in flight
+// for this to find the right one. NULL is a no-op.
+//
+// # Safety
+// `queue` is NULL or a live queue.
+void lambda_completion_queue_cancel(const struct LambdaCompletionQueue *queue, size_t user_data);
 
 // Starts an InvokeWithResponseStream call and returns at once; its
 // chunks, then its outcome, are pushed to `queue` tagged with

@@ -343,14 +343,6 @@ fn what_cannot_be_sent_is_refused_with_its_reason_and_no_completion() {
                 &mut invocation,
                 ptr::null_mut(),
             ),
-            lambda_client_invoke_stream_queued(
-                client,
-                raw.ptr(),
-                queue,
-                4,
-                ptr::null_mut(),
-                ptr::null_mut(),
-            ),
             lambda_client_invoke_url_queued(
                 client,
                 ptr::null(),

@@ -11,9 +11,8 @@ import (
 // settlement is one invoke() promise between RegisterCallback and its
 // settling. k6's event loop waits for every registered callback, so the
 // callback must be enqueued exactly once on every path (success, refusal,
-// a panic anywhere in between) or the VU waits for ever; and the native
-// invocation, once started, must be released exactly once, whenever its
-// completion comes (it may come before Start has even returned).
+// a panic anywhere in between) or the VU waits for ever. The completion
+// may come before Start has even returned.
 type settlement struct {
 	enqueue func(func() error) // from RegisterCallback: call once
 	errors  *errorClasses
@@ -52,31 +51,27 @@ func (s *settlement) settle(f func()) {
 }
 
 // handedOver records the started invocation and starts watching the VU's
-// context (watch returns the function that stops watching). If the
-// completion already arrived, the invocation is released now.
+// context (watch returns the function that stops watching), unless the
+// completion already arrived.
 func (s *settlement) handedOver(flight *native.InFlight, watch func() func() bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.flight = flight
 	if s.done {
-		flight.Release()
 		return
 	}
 	s.stopWatch = watch()
 }
 
 // completed is called, once, when the invocation's completion arrives: it
-// stops the watch and releases the native invocation (or leaves that to
-// handedOver, if Start has not returned yet).
+// stops the watch (or handedOver never starts it, if Start has not
+// returned yet).
 func (s *settlement) completed() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.done = true
 	if s.stopWatch != nil {
 		s.stopWatch()
-	}
-	if s.flight != nil {
-		s.flight.Release()
 	}
 }
 

@@ -17,7 +17,6 @@ import (
 	"fmt"
 	"runtime"
 	"runtime/cgo"
-	"sync"
 	"unsafe"
 )
 
@@ -148,29 +147,20 @@ type Request struct {
 	DurableExecutionName string
 }
 
-// InFlight is a started invocation. cancel and release may race (cancel
-// comes from the VU context's goroutine), hence the lock: the handle is
-// never used after it was freed.
+// InFlight is a started call: its queue and user data, all the library
+// needs to cancel it (lambda_completion_queue_cancel). There is no handle
+// to free: a call on the queue needs none, so its completion costs Go no
+// call into the library (see drainCompletions).
 type InFlight struct {
-	mu     sync.Mutex
-	handle *C.LambdaInvocation
+	queue    *C.LambdaCompletionQueue
+	userData C.size_t
 }
 
-// Cancel asks the library to stop the invocation; it still completes once.
+// Cancel asks the library to stop the call; it still completes once. A
+// call that completed already is left alone (its user data, a cgo.Handle,
+// is never reused by another call).
 func (f *InFlight) Cancel() {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if f.handle != nil {
-		C.lambda_invocation_cancel(f.handle)
-	}
-}
-
-// Release frees the handle; call it once, after the completion arrived.
-func (f *InFlight) Release() {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	C.lambda_invocation_free(f.handle)
-	f.handle = nil
+	C.lambda_completion_queue_cancel(f.queue, f.userData)
 }
 
 // Start sends the invocation. onComplete receives the outcome exactly
@@ -216,18 +206,18 @@ func (c *Client) startQueued(receiver any, start queuedStart) (*InFlight, *Rejec
 		return nil, &Rejection{err: fmt.Errorf("%w: the completion queue could not be created", errLibrary)}
 	}
 	handle := cgo.NewHandle(receiver)
-	var invocation *C.LambdaInvocation
 	var outErr *C.char
 	// The cgo.Handle travels as the completions' user data, an integer:
 	// the library never dereferences it; deliver() turns it back, and
-	// deletes it with the call's last completion.
-	status := start(queue, C.size_t(handle), &invocation, &outErr)
+	// deletes it with the call's last completion. No invocation handle is
+	// asked for (NULL): Cancel goes through the queue.
+	status := start(queue, C.size_t(handle), nil, &outErr)
 	runtime.KeepAlive(c)
 	if r := statusRejection(status, outErr); r != nil {
 		handle.Delete()
 		return nil, r
 	}
-	return &InFlight{handle: invocation}, nil
+	return &InFlight{queue: queue, userData: C.size_t(handle)}, nil
 }
 
 // nativeLibraryID is the SHA-256 of the linked libxk6_lambda.a, set by

@@ -13,12 +13,11 @@ import (
 	"os"
 	"runtime/cgo"
 	"sync"
+	"sync/atomic"
+	"syscall"
 	"time"
 	"unsafe"
 )
-
-// completionBatch is how many completions one take may return.
-const completionBatch = 256
 
 // completionQueue is the process's one completion queue, drained by one
 // goroutine. Invocations are started with cgo.Handles of their completion
@@ -26,7 +25,7 @@ const completionBatch = 256
 //
 // Why a queue: the library could call back into Go per completion, but a
 // callback from a runtime thread must find an idle Go processor each time,
-// which costs a thread hand-off per invocation; a drain takes completions
+// which costs a thread hand-off per invocation; a drain reads completions
 // in batches on an ordinary goroutine.
 //
 // A NULL queue (the library could not allocate one) is returned as nil and
@@ -35,73 +34,129 @@ const completionBatch = 256
 var completionQueue = sync.OnceValue(func() *C.LambdaCompletionQueue {
 	queue := C.lambda_completion_queue_new()
 	if queue != nil {
-		go drainCompletions(queue)
+		queueOpened.Store(true)
+		go drainCompletions(queue, openRing(queue))
 	}
 	return queue
 })
 
+// queueOpened tells ReadLiveCounts that the completion queue exists (it
+// must not create it).
+var queueOpened atomic.Bool
+
+// completionRing is Go's view of the queue's ring (LambdaCompletionRing in
+// include/xk6_lambda.h): C memory, valid for the life of the process, whose
+// counters are only touched with sync/atomic.
+type completionRing struct {
+	head, tail          *uint64
+	signalled, overflow *uint32
+	slots               []C.LambdaCompletion
+}
+
+func openRing(queue *C.LambdaCompletionQueue) *completionRing {
+	r := C.lambda_completion_queue_ring(queue)
+	// #nosec G103 -- fields of the ring's header, C memory that never moves; accessed atomically as the header says.
+	return &completionRing{
+		head:      (*uint64)(unsafe.Pointer(&r.head)),
+		tail:      (*uint64)(unsafe.Pointer(&r.tail)),
+		signalled: (*uint32)(unsafe.Pointer(&r.signalled)),
+		overflow:  (*uint32)(unsafe.Pointer(&r.overflow)),
+		slots:     unsafe.Slice(r.slots, int(r.capacity)), // #nosec G115 -- 1,024 slots
+	}
+}
+
 // drainCompletions delivers completions as they arrive, for the life of
-// the process. It waits on the queue's wake descriptor through Go's
-// network poller: the goroutine parks as one reading a socket does, and
-// the library's signal reaches it through the poller Go already runs,
-// instead of waking an OS thread blocked in C that must then win a Go
-// processor back. If the descriptor cannot be had, it waits in C.
-func drainCompletions(queue *C.LambdaCompletionQueue) {
-	batch := completionSlots()
-	wake := wakeFile(queue)
-	var counter [8]byte
-	held := 0 // completions of the last take, read, freed by the next
+// the process, following the ring's protocol (LambdaCompletionRing): read
+// the published slots, moving head past each once it is copied out; pull
+// in overflowed ones; clear signalled, look once more; then wait for the
+// wake descriptor.
+//
+// It never calls into the library on this path, nor makes a system call
+// through Go's syscall package: each would enter Go's scheduler as a system
+// call, and the first one after Go sat idle wakes Go's monitor thread
+// (sysmon), which then polls every 20 µs. At a fixed arrival rate that was
+// every completion: more than half of an invocation's context switches
+// (tests/bench/RESULTS.md, findings 15 and 16). The wait parks the
+// goroutine in Go's network poller, as one reading a socket does, and the
+// descriptor is reset with a raw read.
+func drainCompletions(queue *C.LambdaCompletionQueue, ring *completionRing) {
+	wait := completionWaiter(queue)
+	capacity := uint64(len(ring.slots))
+	head := atomic.LoadUint64(ring.head)
 	for {
-		if wake == nil {
-			C.lambda_completions_free(&batch[0], C.size_t(held))
-			// Blocks in C for at most a second; the Go scheduler runs other
-			// goroutines meanwhile.
-			held = int(C.lambda_completion_queue_wait(queue, &batch[0], C.size_t(len(batch)), 1000))
-		} else {
-			held = int(C.lambda_completion_queue_take(queue, &batch[0], C.size_t(len(batch)), C.size_t(held)))
+		for tail := atomic.LoadUint64(ring.tail); head != tail; {
+			deliver(&ring.slots[head%capacity])
+			head++
+			// Done with the slot: the library may free its data from now on.
+			atomic.StoreUint64(ring.head, head)
 		}
-		for i := range held {
-			// Copied out of the library's memory before the next call
-			// frees it.
-			deliver(&batch[i])
-		}
-		if wake == nil || held > 0 {
-			// The next take frees these (nothing stays held while the
-			// drain waits) and may bring more.
+		if atomic.LoadUint32(ring.overflow) != 0 {
+			// More completions than slots waited (a rare burst).
+			C.lambda_completion_queue_refill(queue)
 			continue
 		}
-		// The queue was empty at the take: any later completion signals.
-		if _, err := wake.Read(counter[:]); err != nil {
+		atomic.StoreUint32(ring.signalled, 0)
+		if atomic.LoadUint64(ring.tail) != head || atomic.LoadUint32(ring.overflow) != 0 {
+			// Published before the flag was cleared: no signal will come.
+			continue
+		}
+		wait()
+	}
+}
+
+// completionWaiter returns the drain's wait: in Go's network poller on the
+// queue's wake descriptor, or, if the library gave none or it fails, in C
+// for at most a second at a time (the Go scheduler runs other goroutines
+// meanwhile).
+func completionWaiter(queue *C.LambdaCompletionQueue) func() {
+	waitInC := func() { C.lambda_completion_queue_wait_ready(queue, 1000) }
+	wake := wakeConn(queue)
+	if wake == nil {
+		return waitInC
+	}
+	var counter [8]byte
+	reset := func(fd uintptr) bool {
+		// A raw read: no entry into Go's scheduler (see drainCompletions).
+		// #nosec G103 -- an 8-byte read into counter, which outlives the call.
+		_, _, errno := syscall.RawSyscall(syscall.SYS_READ, fd, uintptr(unsafe.Pointer(&counter[0])), uintptr(len(counter)))
+		// EAGAIN: not signalled yet, wait in the poller; anything else ends
+		// this wait (a signal read, or an error for the next wait to see).
+		return errno != syscall.EAGAIN
+	}
+	return func() {
+		if wake == nil {
+			waitInC()
+			return
+		}
+		if err := wake.Read(reset); err != nil {
 			fmt.Fprintf(os.Stderr, "xk6-lambda: completion wake-up unreadable (%v); waiting in C from now on\n", err)
-			_ = wake.Close()
 			wake = nil
 		}
 	}
 }
 
-// completionSlots allocates the drain's batch in C memory, for the life
-// of the process. Why not a Go slice: cgo checks every Go pointer argument
-// for Go pointers inside it (cgocheck), and a 256-slot batch passed to each
-// take and free cost 9.5% of k6's CPU at 10 VUs (perf, RESULTS.md).
-func completionSlots() []C.LambdaCompletion {
-	size := C.size_t(unsafe.Sizeof(C.LambdaCompletion{}))
-	slots := (*C.LambdaCompletion)(C.calloc(completionBatch, size))
-	if slots == nil {
-		// Out of C memory: slower in Go memory, but the drain goes on.
-		return make([]C.LambdaCompletion, completionBatch)
-	}
-	return unsafe.Slice(slots, completionBatch)
-}
-
-// wakeFile wraps the queue's wake descriptor (non-blocking, so os.NewFile
-// registers it with the network poller); nil if the library gave none.
-func wakeFile(queue *C.LambdaCompletionQueue) *os.File {
+// wakeConn wraps the queue's wake descriptor (non-blocking, so os.NewFile
+// registers it with the network poller) for raw reads; nil if the library
+// gave none or it cannot be wrapped.
+func wakeConn(queue *C.LambdaCompletionQueue) syscall.RawConn {
 	fd := int(C.lambda_completion_queue_wake_fd(queue))
 	if fd < 0 {
 		return nil
 	}
-	return os.NewFile(uintptr(fd), "xk6-lambda-completions")
+	file := os.NewFile(uintptr(fd), "xk6-lambda-completions")
+	conn, err := file.SyscallConn()
+	if err != nil {
+		_ = file.Close()
+		return nil
+	}
+	// The file stays open for the life of the process: keep it reachable,
+	// or its finalizer would close the descriptor under the poller.
+	wakeFiles = append(wakeFiles, file)
+	return conn
 }
+
+// wakeFiles keeps the wake descriptors' files alive.
+var wakeFiles []*os.File
 
 // deliver hands one completion to its call's receiver: an invocation's
 // outcome to its func(*Outcome); a streamed call's chunk, then its outcome,

@@ -23,6 +23,12 @@ type LiveCounts struct {
 
 // ReadLiveCounts reads the library's live counts.
 func ReadLiveCounts() (LiveCounts, error) {
+	// The completions the drain has read stay the ring's until the library
+	// reclaims them, at its next publication: reclaim them now, so that
+	// what is done with is not counted as live.
+	if queueOpened.Load() {
+		C.lambda_completion_queue_refill(completionQueue())
+	}
 	var out C.LambdaLiveCounts
 	if status := C.lambda_live_counts(&out); status != C.LAMBDA_STATUS_OK {
 		return LiveCounts{}, statusError(status)

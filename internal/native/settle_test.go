@@ -60,7 +60,7 @@ func TestADecodingPanicStillDeliversOnce(t *testing.T) {
 	if err := decodingPanicsSettleOnce(); err != nil {
 		t.Fatal(err)
 	}
-	// Each call released: nothing in flight, no completion held.
+	// Each call completed: nothing in flight, no completion held.
 	waitForCounts(t, "after the calls", func(c LiveCounts) bool {
 		return c.Invocations == base.Invocations && c.InFlight == 0 && c.Completions == 0
 	})
@@ -72,12 +72,10 @@ func decodingPanicsSettleOnce() error {
 		return err
 	}
 	done := make(chan *Outcome, 2)
-	flight, rej := client.Start(&Request{FunctionName: "add-numbers", PayloadText: "{}"}, func(o *Outcome) { done <- o })
-	if rej != nil {
+	if _, rej := client.Start(&Request{FunctionName: "add-numbers", PayloadText: "{}"}, func(o *Outcome) { done <- o }); rej != nil {
 		return fmt.Errorf("Start: %+v", rej.Decode())
 	}
 	outcome, err := once(done)
-	flight.Release()
 	if err != nil {
 		return fmt.Errorf("invoke: %w", err)
 	}
@@ -87,12 +85,10 @@ func decodingPanicsSettleOnce() error {
 	}
 
 	streamed := streamReceiver{done: make(chan *StreamOutcome, 2)}
-	flight, rej = client.StartStream(&Request{FunctionName: "add-numbers", PayloadText: "{}"}, streamed)
-	if rej != nil {
+	if _, rej := client.StartStream(&Request{FunctionName: "add-numbers", PayloadText: "{}"}, streamed); rej != nil {
 		return fmt.Errorf("StartStream: %+v", rej.Decode())
 	}
 	got, err := once(streamed.done)
-	flight.Release()
 	if err != nil {
 		return fmt.Errorf("stream: %w", err)
 	}

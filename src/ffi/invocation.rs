@@ -182,8 +182,9 @@ pub unsafe extern "C" fn lambda_client_invoke(
         start(
             client,
             request,
-            out_invocation,
+            (out_invocation, Handle::Required),
             out_error,
+            || Arc::new(Notify::new()),
             move |finished, in_flight: InFlight<'_>| {
                 #[cfg(test)]
                 fault::deliver(user_data);
@@ -197,11 +198,15 @@ pub unsafe extern "C" fn lambda_client_invoke(
 
 /// As `lambda_client_invoke`, but the outcome is pushed to `queue`, tagged
 /// with `user_data`, instead of calling back: the caller drains completions
-/// in batches with `lambda_completion_queue_wait`.
+/// in batches (its ring, or `lambda_completion_queue_take` and `_wait`).
+///
+/// `out_invocation` may be NULL: then no handle is made (nothing to free),
+/// and the call is cancelled with `lambda_completion_queue_cancel(queue,
+/// user_data)`, which works with or without a handle.
 ///
 /// # Safety
-/// As `lambda_client_invoke`; `queue` is a live queue that outlives the
-/// invocation.
+/// As `lambda_client_invoke`, but `out_invocation` may be NULL; `queue` is
+/// a live queue that outlives the invocation.
 #[no_mangle]
 pub unsafe extern "C" fn lambda_client_invoke_queued(
     client: *const LambdaClient,
@@ -216,11 +221,13 @@ pub unsafe extern "C" fn lambda_client_invoke_queued(
             return LambdaStatus::NullArgument;
         };
         let queue = queue.shared();
+        let registry = Arc::clone(&queue);
         start(
             client,
             request,
-            out_invocation,
+            (out_invocation, Handle::Optional),
             out_error,
+            move || registry.register(user_data),
             move |finished, in_flight| queue.push(user_data, finished, in_flight),
         )
     })
@@ -234,28 +241,36 @@ pub unsafe extern "C" fn lambda_client_invoke_queued(
 unsafe fn start(
     client: *const LambdaClient,
     request: *const LambdaInvokeRequest,
-    out_invocation: *mut *mut LambdaInvocation,
+    (out_invocation, handle): (*mut *mut LambdaInvocation, Handle),
     out_error: *mut *mut c_char,
+    cancel: impl FnOnce() -> Arc<Notify>,
     deliver: impl Fn(Finished, InFlight<'_>) + Send + 'static,
 ) -> LambdaStatus {
-    let accepted = accept(client, out_invocation, out_error, || {
+    let accepted = accept(client, (out_invocation, handle), out_error, || {
         read_request(required(request)?).and_then(|r| r.into_valid().map_err(invalid))
     });
     let (client, request): (Client, ValidRequest) = match accepted {
         Ok(accepted) => accepted,
         Err(status) => return status,
     };
-    *out_invocation = launch(deliver, Finished::Failed, move |cancelled| async move {
-        // Boxed once: the invocation's future is large, and moving it
-        // through select/catch_unwind/spawn would copy it each time.
-        let invocation = Box::pin(client.invoke(request));
-        tokio::select! {
-            invoked = invocation => Finished::Invoked(invoked),
-            // notify_one stores a permit, so a cancel that comes before
-            // this task first runs is not missed.
-            _ = cancelled.notified() => Finished::Failed(InvokeError::cancelled()),
-        }
-    });
+    let cancel = cancel();
+    hand_over(out_invocation, &cancel);
+    launch(
+        cancel,
+        deliver,
+        Finished::Failed,
+        move |cancelled| async move {
+            // Boxed once: the invocation's future is large, and moving it
+            // through select/catch_unwind/spawn would copy it each time.
+            let invocation = Box::pin(client.invoke(request));
+            tokio::select! {
+                invoked = invocation => Finished::Invoked(invoked),
+                // notify_one stores a permit, so a cancel that comes before
+                // this task first runs is not missed.
+                _ = cancelled.notified() => Finished::Failed(InvokeError::cancelled()),
+            }
+        },
+    );
     LambdaStatus::Ok
 }
 
@@ -269,14 +284,17 @@ unsafe fn start(
 /// are as for `lambda_client_invoke`.
 pub(super) unsafe fn accept<R>(
     client: *const LambdaClient,
-    out_invocation: *mut *mut LambdaInvocation,
+    (out_invocation, handle): (*mut *mut LambdaInvocation, Handle),
     out_error: *mut *mut c_char,
     read: impl FnOnce() -> Result<R, Refusal>,
 ) -> Result<(Client, R), LambdaStatus> {
     if out_invocation.is_null() {
-        return Err(LambdaStatus::NullArgument);
+        if handle == Handle::Required {
+            return Err(LambdaStatus::NullArgument);
+        }
+    } else {
+        *out_invocation = std::ptr::null_mut();
     }
-    *out_invocation = std::ptr::null_mut();
     let Some(client) = client.as_ref() else {
         return Err(LambdaStatus::NullArgument);
     };
@@ -286,21 +304,42 @@ pub(super) unsafe fn accept<R>(
     }
 }
 
+/// Whether a start function must hand the caller the call's handle: the
+/// callback API's always does; a queued call's only when the caller asks
+/// (a non-NULL `out_invocation`), since it can cancel through its queue
+/// (`lambda_completion_queue_cancel`) and then has nothing to free.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) enum Handle {
+    Required,
+    Optional,
+}
+
+/// Writes the call's handle to `out_invocation`, unless that is NULL.
+///
+/// # Safety
+/// `out_invocation` is NULL or valid for a pointer write.
+pub(super) unsafe fn hand_over(out_invocation: *mut *mut LambdaInvocation, cancel: &Arc<Notify>) {
+    if !out_invocation.is_null() {
+        *out_invocation = Box::into_raw(Box::new(LambdaInvocation {
+            cancel: Arc::clone(cancel),
+            _live: live::INVOCATIONS.token(),
+        }));
+    }
+}
+
 /// Spawns a call that was accepted: `work` gets the call's cancellation
 /// signal and returns how the call ended, which `deliver` receives exactly
 /// once; a panic in `work`, or in `deliver` before it handed the outcome
-/// over, is delivered as `panicked` makes it. Returns the call's handle,
-/// for the caller.
+/// over, is delivered as `panicked` makes it.
 pub(super) fn launch<Fut>(
+    cancel: Arc<Notify>,
     deliver: impl Fn(Finished, InFlight<'_>) + Send + 'static,
     panicked: fn(InvokeError) -> Finished,
     work: impl FnOnce(Arc<Notify>) -> Fut,
-) -> *mut LambdaInvocation
-where
+) where
     Fut: Future<Output = Finished> + Send + 'static,
 {
-    let cancel = Arc::new(Notify::new());
-    let work = work(Arc::clone(&cancel));
+    let work = work(cancel);
     // The runtime first (starting it may panic), then the count, which
     // `deliver` lowers as it hands the outcome over (see `InFlight`).
     let runtime = runtime();
@@ -319,10 +358,6 @@ where
         // in flight, as a leak check must see).
         deliver_once(&deliver, finished, panicked, &started);
     });
-    Box::into_raw(Box::new(LambdaInvocation {
-        cancel,
-        _live: live::INVOCATIONS.token(),
-    }))
 }
 
 /// Hands `finished` to `deliver`, inside the panic boundary: a panic

@@ -8,8 +8,9 @@
 //! |---|---|---|
 //! | `LambdaClient` | `lambda_client_new` | `lambda_client_free` |
 //! | `LambdaCompletionQueue` | `lambda_completion_queue_new` | `lambda_completion_queue_free` |
-//! | `LambdaInvocation` | `lambda_client_invoke`, `lambda_client_invoke_queued` | `lambda_invocation_free` |
+//! | `LambdaInvocation` | `lambda_client_invoke`, the `_queued` starts given an `out_invocation` | `lambda_invocation_free` |
 //! | a completion's data | `lambda_completion_queue_take`, `lambda_completion_queue_wait` | `lambda_completions_free`, the next `lambda_completion_queue_take` |
+//! | a completion's data, read in the ring | its publication | the library, once `head` is past it: at the next publication or `lambda_completion_queue_refill` |
 //! | an error string | every `char **out_error` | `lambda_string_free` |
 //!
 //! (`lambda_example_event` and `lambda_version` return static text: nothing
@@ -130,8 +131,9 @@ pub struct LambdaLiveCounts {
     /// returned, or their completion is not yet in its queue.
     pub in_flight: i64,
     /// Completions pushed to a queue and not yet freed: waiting in the
-    /// queue, or taken (`lambda_completion_queue_take` or `_wait`) and not yet passed
-    /// to `lambda_completions_free`.
+    /// queue, taken (`lambda_completion_queue_take` or `_wait`) and not yet
+    /// passed to `lambda_completions_free`, or read in the ring and not yet
+    /// reclaimed (call `lambda_completion_queue_refill` before counting).
     pub completions: i64,
     /// Strings written to a `char **out_error` not yet freed with
     /// `lambda_string_free`.

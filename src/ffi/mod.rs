@@ -27,6 +27,7 @@ mod invocation;
 mod live;
 mod queue;
 mod result;
+mod ring;
 mod stream;
 mod strings;
 mod wake;
@@ -39,11 +40,14 @@ pub use invocation::{
 };
 pub use live::{lambda_live_counts, LambdaLiveCounts};
 pub use queue::{
-    lambda_completion_queue_free, lambda_completion_queue_new, lambda_completion_queue_take,
-    lambda_completion_queue_wait, lambda_completion_queue_wake_fd, lambda_completions_free,
-    LambdaCompletion, LambdaCompletionQueue,
+    lambda_completion_queue_cancel, lambda_completion_queue_free, lambda_completion_queue_new,
+    lambda_completion_queue_refill, lambda_completion_queue_ring, lambda_completion_queue_take,
+    lambda_completion_queue_wait, lambda_completion_queue_wait_ready,
+    lambda_completion_queue_wake_fd, lambda_completions_free, LambdaCompletion,
+    LambdaCompletionQueue,
 };
 pub use result::{LambdaCompletionData, LambdaCompletionKind, LambdaResult, LambdaText};
+pub use ring::LambdaCompletionRing;
 pub use stream::{
     lambda_client_invoke_stream_queued, lambda_client_invoke_url_queued, LambdaHeader,
     LambdaUrlRequest,

@@ -1,23 +1,29 @@
 //! A completion queue: invocations started with
-//! `lambda_client_invoke_queued` push their outcome here, and one caller
-//! thread drains them in batches.
+//! `lambda_client_invoke_queued` push their outcome here, and one consumer
+//! drains them in batches: in place, from the queue's ring
+//! (`lambda_completion_queue_ring`, what Go does), or by taking them
+//! (`lambda_completion_queue_take` and `_wait`, simpler for C).
 //!
 //! Why: a callback per invocation makes a runtime thread enter Go (a cgo
 //! callback from a foreign thread, which must find an idle Go processor)
-//! for each completion. Draining a queue costs one call and one wake-up per
-//! batch, from a goroutine that Go schedules like any other.
+//! for each completion. Draining a queue costs one wake-up per batch, from
+//! a goroutine that Go schedules like any other; reading the ring costs no
+//! call into the library at all (see `ring`).
 
-use std::collections::VecDeque;
+use std::collections::HashMap;
 use std::ffi::c_int;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+
+use tokio::sync::Notify;
 
 use super::boundary::{guard_void, guard_with};
 use super::live::{self, InFlight, Token};
 use super::result::{
     Finished, LambdaCompletionData, LambdaCompletionKind, LambdaResult, LambdaText,
 };
+use super::ring::{LambdaCompletionRing, Ring};
 use super::wake::WakeFd;
 
 /// One completion, handed to the caller by `lambda_completion_queue_take`
@@ -52,7 +58,7 @@ impl LambdaCompletion {
     };
 
     /// Hands `data` over: the flat view of it, and the ownership.
-    fn handed_over(user_data: usize, data: Box<LambdaCompletionData>) -> Self {
+    pub(super) fn handed_over(user_data: usize, data: Box<LambdaCompletionData>) -> Self {
         Self {
             user_data,
             kind: data.kind(),
@@ -65,29 +71,48 @@ impl LambdaCompletion {
 }
 
 pub(super) struct Shared {
-    pending: Mutex<VecDeque<(usize, Box<LambdaCompletionData>)>>,
+    ring: Ring,
     wake: WakeFd,
-    /// Whether the wake descriptor was signalled since the last take: a
-    /// burst of completions costs one `write` to it, not one each.
-    signalled: AtomicBool,
+    /// Set once the ring was handed to a consumer
+    /// (`lambda_completion_queue_ring`): take and wait then take nothing,
+    /// so that the ring never has two consumers.
+    ring_opened: AtomicBool,
+    /// The cancellation signal of each call in flight, by user data: how a
+    /// caller without the call's handle cancels it
+    /// (`lambda_completion_queue_cancel`). Removed with the call's outcome.
+    cancels: Mutex<HashMap<usize, Arc<Notify>>>,
 }
 
 impl Shared {
     fn new() -> std::io::Result<Self> {
         Ok(Self {
-            pending: Mutex::default(),
+            ring: Ring::new(),
             wake: WakeFd::new()?,
-            signalled: AtomicBool::new(false),
+            ring_opened: AtomicBool::new(false),
+            cancels: Mutex::default(),
         })
     }
 
+    /// A new call's cancellation signal, registered under its user data
+    /// until its outcome is pushed.
+    pub(super) fn register(&self, user_data: usize) -> Arc<Notify> {
+        let cancel = Arc::new(Notify::new());
+        self.lock_cancels().insert(user_data, Arc::clone(&cancel));
+        cancel
+    }
+
+    fn lock_cancels(&self) -> std::sync::MutexGuard<'_, HashMap<usize, Arc<Notify>>> {
+        self.cancels.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
     /// A call's outcome: counted as a completion (its token), then no
-    /// longer in flight, before a take can see it and free it.
+    /// longer in flight, before a consumer can see it and free it.
     pub(super) fn push(&self, user_data: usize, finished: Finished, in_flight: InFlight<'_>) {
         #[cfg(test)]
         super::invocation::fault::deliver(user_data);
         let data = LambdaCompletionData::new(finished);
         in_flight.delivered();
+        self.lock_cancels().remove(&user_data);
         self.push_data(user_data, data);
     }
 
@@ -97,12 +122,10 @@ impl Shared {
     }
 
     fn push_data(&self, user_data: usize, data: Box<LambdaCompletionData>) {
-        let mut pending = self.pending.lock().unwrap_or_else(|p| p.into_inner());
-        pending.push_back((user_data, data));
-        drop(pending);
-        // The flag is cleared by take under the lock, before it drains: a
-        // push it did not drain finds the flag clear and signals.
-        if !self.signalled.swap(true, Ordering::SeqCst) {
+        self.ring.publish(user_data, data);
+        // The consumer clears the flag before its last look at the ring: a
+        // publication it did not see finds the flag clear and signals.
+        if self.ring.signalled().swap(1, Ordering::SeqCst) == 0 {
             self.wake.signal();
         }
     }
@@ -112,14 +135,10 @@ impl Shared {
     /// # Safety
     /// `out` is valid for `capacity` writes.
     unsafe fn take(&self, out: *mut LambdaCompletion, capacity: usize) -> usize {
-        let mut pending = self.pending.lock().unwrap_or_else(|p| p.into_inner());
-        self.signalled.store(false, Ordering::SeqCst);
-        let n = pending.len().min(capacity);
-        for (i, (user_data, data)) in pending.drain(..n).enumerate() {
-            out.add(i)
-                .write(LambdaCompletion::handed_over(user_data, data));
+        if self.ring_opened.load(Ordering::SeqCst) {
+            return 0;
         }
-        n
+        self.ring.take(out, capacity)
     }
 }
 
@@ -277,6 +296,98 @@ pub unsafe extern "C" fn lambda_completions_free(completions: *mut LambdaComplet
                 // A second free of the same batch finds nothing to free.
                 completion.data = std::ptr::null_mut();
             }
+        }
+    });
+}
+
+/// The queue's completion ring, for a consumer that reads completions in
+/// place instead of taking them (see `LambdaCompletionRing`): valid as long
+/// as the queue. From this call on, take and wait take nothing from this
+/// queue. NULL for a NULL queue.
+///
+/// # Safety
+/// `queue` is NULL or a live queue.
+#[no_mangle]
+pub unsafe extern "C" fn lambda_completion_queue_ring(
+    queue: *const LambdaCompletionQueue,
+) -> *mut LambdaCompletionRing {
+    guard_with(std::ptr::null_mut(), || {
+        let Some(queue) = queue.as_ref() else {
+            return std::ptr::null_mut();
+        };
+        queue.shared.ring_opened.store(true, Ordering::SeqCst);
+        queue.shared.ring.header()
+    })
+}
+
+/// Frees the data of the ring's slots the consumer moved `head` past, and
+/// moves completions waiting beyond a full ring into the slots that frees
+/// (`overflow` goes back to 0 when all fit). A consumer calls it when it
+/// finds `overflow` set; a leak check calls it before it counts, so that
+/// completions already read are not counted as live. NULL is a no-op.
+///
+/// # Safety
+/// `queue` is NULL or a live queue.
+#[no_mangle]
+pub unsafe extern "C" fn lambda_completion_queue_refill(queue: *const LambdaCompletionQueue) {
+    guard_void(|| {
+        if let Some(queue) = queue.as_ref() {
+            queue.shared.ring.refill();
+        }
+    });
+}
+
+/// Waits up to `timeout_ms` until the ring has something to read (true) or
+/// the time is up (false), resetting the wake descriptor: the ring
+/// consumer's step 4 for a caller without an event loop. Blocks the
+/// calling thread.
+///
+/// # Safety
+/// `queue` is NULL or a live queue.
+#[no_mangle]
+pub unsafe extern "C" fn lambda_completion_queue_wait_ready(
+    queue: *const LambdaCompletionQueue,
+    timeout_ms: u32,
+) -> bool {
+    guard_with(false, || {
+        let Some(queue) = queue.as_ref() else {
+            return false;
+        };
+        let shared = &queue.shared;
+        let deadline = Instant::now() + Duration::from_millis(timeout_ms.into());
+        loop {
+            if shared.ring.ready() {
+                return true;
+            }
+            let left = deadline.saturating_duration_since(Instant::now());
+            if !shared.wake.wait(left) {
+                return shared.ring.ready();
+            }
+            shared.wake.clear();
+        }
+    })
+}
+
+/// Cancels the call in flight on this queue that was started with
+/// `user_data`, as `lambda_invocation_cancel` does with its handle: it
+/// still completes, once. A call already completed (or never started) is
+/// left alone. User data must be unique among a queue's calls in flight
+/// for this to find the right one. NULL is a no-op.
+///
+/// # Safety
+/// `queue` is NULL or a live queue.
+#[no_mangle]
+pub unsafe extern "C" fn lambda_completion_queue_cancel(
+    queue: *const LambdaCompletionQueue,
+    user_data: usize,
+) {
+    guard_void(|| {
+        let Some(queue) = queue.as_ref() else {
+            return;
+        };
+        let cancel = queue.shared.lock_cancels().get(&user_data).cloned();
+        if let Some(cancel) = cancel {
+            cancel.notify_one();
         }
     });
 }

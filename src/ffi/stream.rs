@@ -16,7 +16,8 @@ use tokio::sync::Notify;
 
 use super::boundary::{bytes, guard, text};
 use super::invocation::{
-    accept, invalid, launch, read_request, required, LambdaInvocation, LambdaInvokeRequest, Refusal,
+    accept, hand_over, invalid, launch, read_request, required, Handle, LambdaInvocation,
+    LambdaInvokeRequest, Refusal,
 };
 use super::queue::{LambdaCompletionQueue, Shared};
 use super::result::Finished;
@@ -165,16 +166,24 @@ where
     Fut: Future<Output = Vec<u8>> + Send + 'static,
 {
     // The queue after the client and before the request, as before.
-    let accepted = accept(client, out_invocation, out_error, || {
-        let queue = required(queue)?.shared();
-        Ok((queue, read()?))
-    });
+    let accepted = accept(
+        client,
+        (out_invocation, Handle::Optional),
+        out_error,
+        || {
+            let queue = required(queue)?.shared();
+            Ok((queue, read()?))
+        },
+    );
     let (client, (queue, request)) = match accepted {
         Ok(accepted) => accepted,
         Err(status) => return status,
     };
     let on_event = chunk_pusher(Arc::clone(&queue), user_data);
-    *out_invocation = launch(
+    let cancel = queue.register(user_data);
+    hand_over(out_invocation, &cancel);
+    launch(
+        cancel,
         move |finished, in_flight| queue.push(user_data, finished, in_flight),
         streamed_failure,
         move |cancel| {
