@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Memory checks of the C ABI: the library's src/ffi unit tests,
-# tests/ffi_abi.rs, tests/ffi_stream.rs and tests/ffi_examples.rs under a
+# tests/ffi_abi.rs, tests/ffi_ring.rs, tests/ffi_stream.rs and
+# tests/ffi_examples.rs under a
 # memory checker, built with the system allocator (the `system-allocator`
 # feature: the checkers see what goes through malloc, and mimalloc takes
 # its memory from mmap).
@@ -41,7 +42,7 @@ fail() {
   status=1
 }
 
-TARGETS=(--lib --test ffi_abi --test ffi_stream --test ffi_examples)
+TARGETS=(--lib --test ffi_abi --test ffi_ring --test ffi_stream --test ffi_examples)
 
 # test_binaries TOOLCHAIN [CARGO_TEST_ARGS...]: builds the test executables
 # and prints "name path" for each (xk6_lambda is the library's unit tests).
@@ -118,7 +119,8 @@ lib_tests=$(binary xk6_lambda)
 abi_tests=$(binary ffi_abi)
 example_tests=$(binary ffi_examples)
 stream_tests=$(binary ffi_stream)
-if [ -z "$lib_tests" ] || [ -z "$abi_tests" ] || [ -z "$example_tests" ] || [ -z "$stream_tests" ]; then
+ring_tests=$(binary ffi_ring)
+if [ -z "$lib_tests" ] || [ -z "$abi_tests" ] || [ -z "$example_tests" ] || [ -z "$stream_tests" ] || [ -z "$ring_tests" ]; then
   die "test executables not found in cargo's output: $binaries"
 fi
 
@@ -141,13 +143,15 @@ checked "library unit tests ${lib_filter:-(all)}" "$logs/lib.log" "${checker[@]}
   { cat "$logs/lib.log" >&2; fail "the library's unit tests"; }
 checked "tests/ffi_abi.rs" "$logs/abi.log" "${checker[@]}" "$abi_tests" ||
   { cat "$logs/abi.log" >&2; fail "tests/ffi_abi.rs"; }
+checked "tests/ffi_ring.rs" "$logs/ring.log" "${checker[@]}" "$ring_tests" ||
+  { cat "$logs/ring.log" >&2; fail "tests/ffi_ring.rs"; }
 checked "tests/ffi_stream.rs" "$logs/stream.log" "${checker[@]}" "$stream_tests" ||
   { cat "$logs/stream.log" >&2; fail "tests/ffi_stream.rs"; }
 checked "tests/ffi_examples.rs" "$logs/examples.log" "${checker[@]}" "$example_tests" ||
   { cat "$logs/examples.log" >&2; fail "tests/ffi_examples.rs"; }
 if [ "$mode" = valgrind ]; then
   # The suppressed blocks, for the record (what tests/valgrind.supp hides).
-  for f in lib abi stream examples; do
+  for f in lib abi ring stream examples; do
     grep -h 'suppressed: .* bytes' "$logs/$f.log" | tail -1 | sed "s/^==[0-9]*==/  $f:/"
   done
 fi
