@@ -36,7 +36,8 @@ pub(super) const RING_SLOTS: u64 = 1024;
 ///
 /// Every access to `head`, `tail`, `signalled` and `overflow` is an atomic
 /// load or store of the field's size, sequentially consistent (Go's
-/// sync/atomic; C11's `atomic_load`/`atomic_store` through a cast).
+/// sync/atomic; in C, `__atomic_load_n`/`__atomic_store_n` with
+/// `__ATOMIC_SEQ_CST`, as tests/c/smoke.c does).
 /// `capacity` and `slots` never change.
 ///
 /// The consumer's loop:

@@ -2,8 +2,9 @@
  * A C program against include/xk6_lambda.h and the static library, as a
  * C caller other than the Go shim would use them: a client, a completion
  * queue, an invocation to an endpoint that is refused, its flat result,
- * a refused request with its error string, a cancelled invocation, then
- * every handle freed and lambda_live_counts at zero.
+ * a refused request with its error string, a queue read in place through
+ * its ring (and a cancel of a completed call, a no-op), then every handle
+ * freed and lambda_live_counts at zero.
  *
  * Built and run by tests/c/smoke.sh; exits non-zero on the first failure.
  */
@@ -79,6 +80,49 @@ static void drain(LambdaCompletionQueue *queue, size_t want, const char *expecte
   close(fd);
 }
 
+/* Reads `want` completions of `queue` in place, as Go's drain does: the
+ * ring's protocol (LambdaCompletionRing in the header), with GCC's atomic
+ * builtins on the shared header. No take, nothing to free: the library
+ * reclaims what the consumer moved head past. */
+static void drain_ring(LambdaCompletionQueue *queue, size_t want, const char *expected_name) {
+  LambdaCompletionRing *ring = lambda_completion_queue_ring(queue);
+  CHECK(ring != NULL && ring->capacity > 0, "lambda_completion_queue_ring");
+  int fd = lambda_completion_queue_wake_fd(queue);
+  CHECK(fd >= 0, "lambda_completion_queue_wake_fd");
+  if (ring == NULL || fd < 0) return;
+  uint64_t head = __atomic_load_n(&ring->head, __ATOMIC_SEQ_CST);
+  size_t got = 0;
+  while (got < want) {
+    /* 1: the published slots, each copied out before head moves past it. */
+    uint64_t tail = __atomic_load_n(&ring->tail, __ATOMIC_SEQ_CST);
+    for (; head != tail; head++, got++) {
+      const LambdaCompletion *c = &ring->slots[head % ring->capacity];
+      const LambdaText *e = &c->result.error_json;
+      CHECK(e->ptr != NULL && memmem(e->ptr, e->len, expected_name, strlen(expected_name)) != NULL,
+            "ring: user_data %zu is no %s", c->user_data, expected_name);
+      __atomic_store_n(&ring->head, head + 1, __ATOMIC_SEQ_CST);
+    }
+    /* 2: completions that found the ring full. */
+    if (__atomic_load_n(&ring->overflow, __ATOMIC_SEQ_CST) != 0) {
+      lambda_completion_queue_refill(queue);
+      continue;
+    }
+    /* 3: clear the flag, look once more. */
+    __atomic_store_n(&ring->signalled, 0, __ATOMIC_SEQ_CST);
+    if (got >= want || __atomic_load_n(&ring->tail, __ATOMIC_SEQ_CST) != head) continue;
+    /* 4: wait for the wake descriptor, reset it. */
+    struct pollfd p = {.fd = fd, .events = POLLIN};
+    int ready = poll(&p, 1, 20000);
+    CHECK(ready == 1, "ring: no completion within 20 s (%zu of %zu)", got, want);
+    if (ready != 1) break;
+    uint64_t counter;
+    CHECK(read(fd, &counter, sizeof counter) == (ssize_t)sizeof counter, "reading the wake counter");
+  }
+  /* Frees what was read (a leak check would count it otherwise). */
+  lambda_completion_queue_refill(queue);
+  close(fd);
+}
+
 int main(int argc, char **argv) {
   if (argc != 2) {
     fprintf(stderr, "usage: %s http://127.0.0.1:PORT (where nothing listens)\n", argv[0]);
@@ -129,9 +173,23 @@ int main(int argc, char **argv) {
   CHECK(lambda_client_invoke_queued(NULL, &ok, queue, 1, &refused, NULL) == LAMBDA_STATUS_NULL_ARGUMENT,
         "a NULL client");
 
+  /* A queue read through its ring, its calls started without a handle
+   * (cancelled, if need be, through the queue by user data). */
+  LambdaCompletionQueue *ringed = lambda_completion_queue_new();
+  CHECK(ringed != NULL, "lambda_completion_queue_new");
+  for (size_t i = 0; i < 3; i++) {
+    status = lambda_client_invoke_queued(client, &ok, ringed, 100 + i, NULL, NULL);
+    CHECK(status == LAMBDA_STATUS_OK, "lambda_client_invoke_queued without a handle: %d", status);
+  }
+  drain_ring(ringed, 3, "TCPError");
+  lambda_completion_queue_cancel(ringed, 100); /* completed: a no-op */
+  LambdaCompletion none_left[1];
+  CHECK(lambda_completion_queue_take(ringed, none_left, 1, 0) == 0, "take beside an open ring");
+
   for (size_t i = 0; i < 2; i++) lambda_invocation_free(invocations[i]);
   lambda_client_free(client);
   lambda_completion_queue_free(queue);
+  lambda_completion_queue_free(ringed);
 
   LambdaLiveCounts live;
   CHECK(lambda_live_counts(&live) == LAMBDA_STATUS_OK, "lambda_live_counts");
