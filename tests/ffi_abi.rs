@@ -335,7 +335,8 @@ fn a_taken_completion_is_no_longer_in_flight() {
     assert_nothing_live();
 }
 
-/// The drain Go runs: wait for the wake descriptor with poll, reset it,
+/// The drain a C caller runs with take (Go reads the ring instead,
+/// tests/ffi_ring.rs): wait for the wake descriptor with poll, reset it,
 /// take until empty. Every completion arrives once; a descriptor that is
 /// not readable means nothing waits; the caller's descriptor is its own
 /// (closing it leaves the queue working).

@@ -101,6 +101,26 @@ impl Consumer {
     }
 }
 
+/// A client of `serve(OK_RESPONSE, delay)`, and a queue read through its
+/// ring.
+fn open(delay: Duration) -> (*mut LambdaClient, *mut LambdaCompletionQueue, Consumer) {
+    let client = client(&serve(OK_RESPONSE, delay));
+    let queue = lambda_completion_queue_new();
+    assert!(!queue.is_null());
+    (client, queue, Consumer::open(queue))
+}
+
+/// Frees what `open` made, the completions read reclaimed first (they are
+/// the ring's until then); nothing is live after.
+fn close(client: *mut LambdaClient, queue: *mut LambdaCompletionQueue) {
+    unsafe {
+        lambda_completion_queue_refill(queue);
+        lambda_client_free(client);
+        lambda_completion_queue_free(queue);
+    }
+    assert_nothing_live();
+}
+
 fn start_without_handle(
     client: *mut LambdaClient,
     request: &Request,
@@ -154,10 +174,7 @@ fn counts() -> LambdaLiveCounts {
 #[test]
 fn every_completion_is_read_once_past_a_full_ring() {
     let _serial = TEST_LOCK.lock().unwrap_or_else(|e| e.into_inner());
-    let endpoint = serve(OK_RESPONSE, Duration::ZERO);
-    let client = client(&endpoint);
-    let queue = lambda_completion_queue_new();
-    let mut consumer = Consumer::open(queue);
+    let (client, queue, mut consumer) = open(Duration::ZERO);
     let request = Request::new("add-numbers");
     start_in_batches(client, &request, queue, 0..1500);
     assert_eq!(
@@ -208,13 +225,7 @@ fn every_completion_is_read_once_past_a_full_ring() {
     assert_eq!(read.get(), 2000, "nothing more after the last");
     assert!(seen.iter().all(|&n| n == 1), "each completion exactly once");
 
-    // Read, but the ring's until reclaimed.
-    unsafe { lambda_completion_queue_refill(queue) };
-    unsafe {
-        lambda_client_free(client);
-        lambda_completion_queue_free(queue);
-    }
-    assert_nothing_live();
+    close(client, queue);
 }
 
 /// A queued call started without a handle is cancelled through its queue,
@@ -223,10 +234,7 @@ fn every_completion_is_read_once_past_a_full_ring() {
 #[test]
 fn a_call_without_a_handle_is_cancelled_by_its_user_data() {
     let _serial = TEST_LOCK.lock().unwrap_or_else(|e| e.into_inner());
-    let endpoint = serve(OK_RESPONSE, patient(Duration::from_secs(5)));
-    let client = client(&endpoint);
-    let queue = lambda_completion_queue_new();
-    let mut consumer = Consumer::open(queue);
+    let (client, queue, mut consumer) = open(patient(Duration::from_secs(5)));
     start_without_handle(client, &Request::new("add-numbers"), queue, 41);
     start_without_handle(client, &Request::new("add-numbers"), queue, 42);
     thread::sleep(Duration::from_millis(100));
@@ -262,12 +270,7 @@ fn a_call_without_a_handle_is_cancelled_by_its_user_data() {
         || counts().in_flight == 0,
     );
     consumer.drain(&mut |_| {});
-    unsafe {
-        lambda_completion_queue_refill(queue);
-        lambda_client_free(client);
-        lambda_completion_queue_free(queue);
-    }
-    assert_nothing_live();
+    close(client, queue);
 }
 
 /// Once its ring is open, take and wait take nothing from a queue (it has
@@ -275,10 +278,7 @@ fn a_call_without_a_handle_is_cancelled_by_its_user_data() {
 #[test]
 fn take_takes_nothing_from_a_queue_whose_ring_is_open() {
     let _serial = TEST_LOCK.lock().unwrap_or_else(|e| e.into_inner());
-    let endpoint = serve(OK_RESPONSE, Duration::ZERO);
-    let client = client(&endpoint);
-    let queue = lambda_completion_queue_new();
-    let mut consumer = Consumer::open(queue);
+    let (client, queue, mut consumer) = open(Duration::ZERO);
     let wake = unsafe { lambda_completion_queue_wake_fd(queue) };
     assert!(wake >= 0);
     consumer.drain(&mut |_| panic!("nothing was started"));
@@ -304,13 +304,8 @@ fn take_takes_nothing_from_a_queue_whose_ring_is_open() {
     assert!(readable(wake), "a publication after a drain signals again");
     consumer.drain(&mut |completion| read.push(completion.user_data));
     assert_eq!(read, [5, 6]);
-    unsafe {
-        libc::close(wake);
-        lambda_completion_queue_refill(queue);
-        lambda_client_free(client);
-        lambda_completion_queue_free(queue);
-    }
-    assert_nothing_live();
+    unsafe { libc::close(wake) };
+    close(client, queue);
 }
 
 /// Whether `fd` becomes readable within the patience of the tests.
