@@ -41,6 +41,18 @@ static LambdaInvokeRequest request(const char *name, const char *log_type) {
   return r;
 }
 
+/* Waits up to 20 s for the wake descriptor, then resets it (reads its
+ * counter); false, the failure counted, if nothing came. */
+static int await_wake(int fd, size_t got, size_t want) {
+  struct pollfd p = {.fd = fd, .events = POLLIN};
+  int ready = poll(&p, 1, 20000);
+  CHECK(ready == 1, "no completion within 20 s (%zu of %zu)", got, want);
+  if (ready != 1) return 0;
+  uint64_t counter;
+  CHECK(read(fd, &counter, sizeof counter) == (ssize_t)sizeof counter, "reading the wake counter");
+  return 1;
+}
+
 /* Waits for `want` completions of `queue` as an event loop would (poll on
  * the wake descriptor, reset it, take until empty), checks each, frees
  * them. */
@@ -55,12 +67,7 @@ static void drain(LambdaCompletionQueue *queue, size_t want, const char *expecte
     size_t n = lambda_completion_queue_take(queue, batch, 4, held);
     held = n;
     if (n == 0) {
-      struct pollfd p = {.fd = fd, .events = POLLIN};
-      int ready = poll(&p, 1, 20000);
-      CHECK(ready == 1, "no completion within 20 s (%zu of %zu)", got, want);
-      if (ready != 1) break;
-      uint64_t counter;
-      CHECK(read(fd, &counter, sizeof counter) == (ssize_t)sizeof counter, "reading the wake counter");
+      if (!await_wake(fd, got, want)) break;
       continue;
     }
     for (size_t i = 0; i < n; i++) {
@@ -111,12 +118,7 @@ static void drain_ring(LambdaCompletionQueue *queue, size_t want, const char *ex
     __atomic_store_n(&ring->signalled, 0, __ATOMIC_SEQ_CST);
     if (got >= want || __atomic_load_n(&ring->tail, __ATOMIC_SEQ_CST) != head) continue;
     /* 4: wait for the wake descriptor, reset it. */
-    struct pollfd p = {.fd = fd, .events = POLLIN};
-    int ready = poll(&p, 1, 20000);
-    CHECK(ready == 1, "ring: no completion within 20 s (%zu of %zu)", got, want);
-    if (ready != 1) break;
-    uint64_t counter;
-    CHECK(read(fd, &counter, sizeof counter) == (ssize_t)sizeof counter, "reading the wake counter");
+    if (!await_wake(fd, got, want)) break;
   }
   /* Frees what was read (a leak check would count it otherwise). */
   lambda_completion_queue_refill(queue);
