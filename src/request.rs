@@ -49,7 +49,8 @@ impl FromStr for InvocationType {
             other => Err(InvokeError::validation(
                 "invocationType",
                 format!(
-                    "invalid invocationType `{other}`; expected one of: RequestResponse, Event, DryRun"
+                    "invalid invocationType `{}`; expected one of: RequestResponse, Event, DryRun",
+                    shown(other)
                 ),
             )),
         }
@@ -72,7 +73,10 @@ impl FromStr for LogType {
             "Tail" => Ok(Self::Tail),
             other => Err(InvokeError::validation(
                 "logType",
-                format!("invalid logType `{other}`; expected one of: None, Tail"),
+                format!(
+                    "invalid logType `{}`; expected one of: None, Tail",
+                    shown(other)
+                ),
             )),
         }
     }
@@ -132,6 +136,23 @@ impl InvokeRequest {
     }
 }
 
+/// How many characters of a refused value an error message repeats.
+const SHOWN_CHARS: usize = 64;
+
+/// A refused value as an error message shows it: whole when short, else
+/// its first characters and its length, so that a script passing a
+/// megabyte where a name belongs gets a message of a line, not a megabyte
+/// in k6's output and every error metric; control characters (a newline
+/// that would start a forged log line) shown as U+FFFD.
+fn shown(value: &str) -> String {
+    let printable = |c: char| if c.is_control() { '\u{FFFD}' } else { c };
+    if value.chars().count() <= SHOWN_CHARS {
+        return value.chars().map(printable).collect();
+    }
+    let head: String = value.chars().take(SHOWN_CHARS).map(printable).collect();
+    format!("{head}… ({} bytes in all)", value.len())
+}
+
 fn is_name_char(c: char) -> bool {
     c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.'
 }
@@ -146,7 +167,7 @@ fn validate_function_name(name: &str) -> Result<(), InvokeError> {
     let bad = |rule: &str| {
         Err(InvokeError::validation(
             "name",
-            format!("invalid function name `{name}`: {rule}"),
+            format!("invalid function name `{}`: {rule}", shown(name)),
         ))
     };
     if name.is_empty() {
@@ -217,7 +238,8 @@ fn validate_qualifier(qualifier: &str) -> Result<(), InvokeError> {
         Err(InvokeError::validation(
             "qualifier",
             format!(
-                "invalid qualifier `{qualifier}`: expected $LATEST, a version or an alias: 1 to {MAX_QUALIFIER} of letters, digits, '-', '_' and '$'"
+                "invalid qualifier `{}`: expected $LATEST, a version or an alias: 1 to {MAX_QUALIFIER} of letters, digits, '-', '_' and '$'",
+                shown(qualifier)
             ),
         ))
     }
@@ -256,7 +278,7 @@ fn validate_tenant_id(tenant: &str) -> Result<(), InvokeError> {
     let bad = |rule: &str| {
         Err(InvokeError::validation(
             "tenantId",
-            format!("invalid tenantId `{tenant}`: {rule}"),
+            format!("invalid tenantId `{}`: {rule}", shown(tenant)),
         ))
     };
     if tenant.is_empty() || tenant.len() > MAX_TENANT_ID {
@@ -289,7 +311,8 @@ fn validate_durable_execution_name(name: &str) -> Result<(), InvokeError> {
         Err(InvokeError::validation(
             "durableExecutionName",
             format!(
-                "invalid durableExecutionName `{name}`: expected 1 to {MAX_DURABLE_EXECUTION_NAME} of letters, digits, '-' and '_'"
+                "invalid durableExecutionName `{}`: expected 1 to {MAX_DURABLE_EXECUTION_NAME} of letters, digits, '-' and '_'",
+                shown(name)
             ),
         ))
     }
@@ -369,6 +392,41 @@ mod tests {
             assert_eq!(err.field.as_deref(), Some("name"), "{name}");
             assert!(err.message.contains(rule), "{name}: {}", err.message);
         }
+    }
+
+    /// A refused value is repeated in its message only in part: a
+    /// megabyte given as a name, qualifier, tenant or type makes a message
+    /// of a line that still says what was wrong and how long it was.
+    #[test]
+    fn refused_values_are_shown_in_part() {
+        let huge = format!("{}\n{}", "n".repeat(70), "x".repeat(1 << 20));
+        let mut errors = vec![request(&huge).validate().unwrap_err()];
+        for field in ["qualifier", "tenant", "durable"] {
+            let mut r = request("add-numbers");
+            match field {
+                "qualifier" => r.qualifier = Some(huge.clone()),
+                "tenant" => r.tenant_id = Some(huge.clone()),
+                _ => r.durable_execution_name = Some(huge.clone()),
+            }
+            errors.push(r.validate().unwrap_err());
+        }
+        errors.push(huge.parse::<InvocationType>().unwrap_err());
+        errors.push(huge.parse::<LogType>().unwrap_err());
+        for err in errors {
+            assert!(err.message.len() < 400, "{} bytes", err.message.len());
+            assert!(
+                err.message.contains(&format!(
+                    "{}… ({} bytes in all)",
+                    "n".repeat(64),
+                    huge.len()
+                )),
+                "{}",
+                err.message
+            );
+        }
+        // Short values whole, control characters replaced.
+        let err = request("bad\nname").validate().unwrap_err();
+        assert!(err.message.contains("`bad\u{FFFD}name`"), "{}", err.message);
     }
 
     #[test]
