@@ -144,19 +144,15 @@ func wakeConn(queue *C.LambdaCompletionQueue) syscall.RawConn {
 		return nil
 	}
 	file := os.NewFile(uintptr(fd), "xk6-lambda-completions")
+	// The RawConn refers to the file, so the file (and the descriptor its
+	// finalizer would close) lives as long as the drain holds the RawConn.
 	conn, err := file.SyscallConn()
 	if err != nil {
 		_ = file.Close()
 		return nil
 	}
-	// The file stays open for the life of the process: keep it reachable,
-	// or its finalizer would close the descriptor under the poller.
-	wakeFiles = append(wakeFiles, file)
 	return conn
 }
-
-// wakeFiles keeps the wake descriptors' files alive.
-var wakeFiles []*os.File
 
 // deliver hands one completion to its call's receiver: an invocation's
 // outcome to its func(*Outcome); a streamed call's chunk, then its outcome,

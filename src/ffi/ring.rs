@@ -156,17 +156,21 @@ impl Ring {
     /// `signalled` was already set.
     pub(super) fn publish(&self, user_data: usize, data: Box<LambdaCompletionData>) {
         let mut producer = self.lock();
-        self.reclaim(&mut producer);
         producer.overflow.push_back((user_data, data));
-        self.flush(&mut producer);
+        self.catch_up(&mut producer);
     }
 
     /// Frees what the consumer is done with and moves waiting completions
     /// into the slots that frees.
     pub(super) fn refill(&self) {
-        let mut producer = self.lock();
-        self.reclaim(&mut producer);
-        self.flush(&mut producer);
+        self.catch_up(&mut self.lock());
+    }
+
+    /// Reclaims the slots behind `head`, then flushes the overflow list
+    /// into them: what every producer-side entry does under the lock.
+    fn catch_up(&self, producer: &mut Producer) {
+        self.reclaim(producer);
+        self.flush(producer);
     }
 
     /// Whether anything waits for the consumer.
@@ -216,8 +220,7 @@ impl Ring {
         let mut producer = self.lock();
         // Cleared before looking: a publication this take misses signals.
         self.signalled().store(0, Ordering::SeqCst);
-        self.reclaim(&mut producer);
-        self.flush(&mut producer);
+        self.catch_up(&mut producer);
         let head = self.head().load(Ordering::SeqCst);
         let waiting = self.tail().load(Ordering::SeqCst) - head;
         let n = usize::try_from(waiting).map_or(capacity, |w| w.min(capacity));
@@ -228,8 +231,8 @@ impl Ring {
             (*slot).data = std::ptr::null_mut();
         }
         self.head().store(head + n as u64, Ordering::SeqCst);
-        self.reclaim(&mut producer);
-        self.flush(&mut producer);
+        // The taken slots are free now (their data is the caller's).
+        self.catch_up(&mut producer);
         n
     }
 }
